@@ -1,0 +1,67 @@
+"""Shared fixtures.
+
+Tests that need Redis or PostgreSQL ask for the ``redis_url`` or ``postgres`` fixture. On a
+laptop without those services the test is skipped and says why; under ``CI=true`` a missing
+service fails the test, so CI can never pass by skipping.
+"""
+
+import os
+
+import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+from django.db import connection
+
+from wargame.celery import app as celery_app
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: every service must be there)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        _unavailable("needs Redis: set REDIS_URL, e.g. redis://127.0.0.1:6379/0")
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        _unavailable(f"needs Redis at {url}: {exc}")
+    finally:
+        client.close()
+    return url
+
+
+@pytest.fixture
+def postgres(db) -> None:
+    if connection.vendor != "postgresql":
+        _unavailable(
+            "needs PostgreSQL: set DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/wargame"
+        )
+
+
+@pytest.fixture(autouse=True)
+def _test_client_settings(settings) -> None:
+    """Serve like a developer's machine: plain HTTP, static files without collectstatic."""
+    settings.SECURE_SSL_REDIRECT = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def celery_worker(redis_url, transactional_db):
+    """A real Celery worker in a thread, consuming from Redis.
+
+    It needs a transactional database: Celery's Django fixup closes database connections when
+    the worker starts, which would break the test's wrapping transaction (celery#4511).
+    """
+    with start_worker(celery_app, perform_ping_check=False, loglevel="WARNING") as worker:
+        yield worker

@@ -1,0 +1,103 @@
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env(**overrides: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key not in {"REDIS_URL", "DEBUG"}}
+    env.update({"DATABASE_URL": "sqlite://:memory:", **overrides})
+    return env
+
+
+def test_check_deploy_is_clean_with_production_values():
+    env = _env(
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="wargame.example.org",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+    out = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "no issues" in out.stdout
+
+
+def test_check_deploy_flags_the_development_secret_key():
+    env = _env(DEBUG="false", ALLOWED_HOSTS="wargame.example.org")
+    env.pop("SECRET_KEY", None)
+    out = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode != 0
+    assert "security.W009" in out.stdout + out.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str, deadline: float) -> tuple[int, bytes]:
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.status, response.read()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def test_runserver_serves_the_home_page_and_local_static_files(tmp_path):
+    port = _free_port()
+    env = _env(DEBUG="true", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        status, body = _get(f"http://127.0.0.1:{port}/", deadline)
+        assert status == 200
+        assert b"Tabletop exercises in the browser" in body
+        status, body = _get(f"http://127.0.0.1:{port}/static/vendor/htmx/htmx.min.js", deadline)
+        assert status == 200
+        assert b"htmx" in body
+    finally:
+        server.terminate()
+        _, stderr = server.communicate(timeout=10)
+    assert b"daphne.server" in stderr, "runserver should serve through daphne"
+
+
+def test_home_page_explains_the_kit_and_offers_the_facilitator_log_in(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b"Tabletop exercises in the browser" in response.content
+    assert b'href="/accounts/login/"' in response.content
