@@ -1,7 +1,7 @@
 from django.urls import path
 
-from wargame.core.consumers import LiveConsumer
+from wargame.exercises.consumers import ExerciseConsumer
 
 websocket_urlpatterns = [
-    path("ws/live/", LiveConsumer.as_asgi()),
+    path("ws/exercises/<int:exercise_id>/", ExerciseConsumer.as_asgi()),
 ]

@@ -1,21 +1,23 @@
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-SITE_GROUP = "site"
 
-
-class LiveConsumer(AsyncJsonWebsocketConsumer):
+class NotificationConsumer(AsyncJsonWebsocketConsumer):
     """Carries "this changed" notifications to a browser; the page then re-fetches.
 
     Notifications are sent to a group with ``{"type": "notify", "event": ..., ...}``; the
     browser receives them as JSON without the ``type`` key. A ``{"type": "ping"}`` frame is
     answered with ``{"event": "pong"}`` so a page can tell that its connection is alive.
+    Subclasses decide in ``connect`` which groups a connection may join; a browser cannot
+    ask to join any group itself.
     """
 
-    groups = [SITE_GROUP]
-
-    async def receive_json(self, content: dict, **kwargs) -> None:
+    async def receive_json(self, content, **kwargs) -> None:
         if isinstance(content, dict) and content.get("type") == "ping":
+            await self.seen()
             await self.send_json({"event": "pong"})
+
+    async def seen(self) -> None:
+        """Hook for presence: called on every ping."""
 
     async def notify(self, message: dict) -> None:
         await self.send_json({key: value for key, value in message.items() if key != "type"})

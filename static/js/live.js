@@ -1,0 +1,127 @@
+// Live updates: a websocket brings "this changed" notifications; every element whose
+// data-live lists the event re-fetches itself with htmx. After a lost connection the page
+// reconnects by itself and refreshes every live element, so nothing missed stays missed.
+(function () {
+  "use strict";
+  const body = document.body;
+  const serverNow = Date.parse(body.dataset.serverNow || "");
+  const clockOffset = Number.isNaN(serverNow) ? 0 : serverNow - Date.now();
+
+  function tickCountdowns() {
+    const now = Date.now() + clockOffset;
+    document.querySelectorAll(".countdown[data-deadline]").forEach(function (el) {
+      const left = Math.max(0, Math.round((Date.parse(el.dataset.deadline) - now) / 1000));
+      const minutes = Math.floor(left / 60);
+      const seconds = String(left % 60).padStart(2, "0");
+      el.textContent = left > 0 ? minutes + ":" + seconds : "time is up, locking…";
+      el.classList.toggle("text-danger", left <= 60);
+    });
+  }
+  setInterval(tickCountdowns, 1000);
+  tickCountdowns();
+
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (form.matches("form.confirm") && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+
+  // The move form: remember whether the user has unsaved edits, so that a teammate's save
+  // never overwrites them silently.
+  let dirty = false;
+  document.addEventListener("input", function (event) {
+    if (event.target.closest("#move-form")) dirty = true;
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target.id === "move") dirty = false;
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.id === "load-newer") {
+      dirty = false;
+      refresh(document.getElementById("move"));
+    }
+  });
+
+  function refresh(el) {
+    if (el && window.htmx) window.htmx.trigger(el, "refresh");
+  }
+
+  function refreshAll() {
+    document.querySelectorAll("[data-live]").forEach(refresh);
+  }
+
+  function handle(message) {
+    const event = message.event;
+    if (event === "pong") return;
+    if (body.dataset.reloadOn && body.dataset.reloadOn.split(" ").includes(event)) {
+      window.location.reload();
+      return;
+    }
+    if (event === "draft.saved" && String(message.by) === body.dataset.participant) return;
+    document.querySelectorAll("[data-live]").forEach(function (el) {
+      if (!el.dataset.live.split(" ").includes(event)) return;
+      if (el.id === "move" && dirty && event === "draft.saved") {
+        const notice = document.getElementById("newer-draft");
+        if (notice) notice.classList.remove("d-none");
+        return;
+      }
+      refresh(el);
+    });
+    body.dispatchEvent(new CustomEvent("live:message", { detail: message }));
+  }
+
+  const path = body.dataset.ws;
+  if (!path) return;
+  const indicator = document.getElementById("connection");
+  let socket = null;
+  let attempts = 0;
+  let pinger = null;
+  let connectedOnce = false;
+
+  function show(state, text) {
+    body.dataset.liveState = state;
+    if (indicator) {
+      indicator.textContent = text;
+      indicator.className = "ms-auto small connection connection-" + state;
+    }
+  }
+
+  function connect() {
+    const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + window.location.host + path);
+    socket.onopen = function () {
+      attempts = 0;
+      show("online", "live");
+      if (connectedOnce) refreshAll();
+      connectedOnce = true;
+      clearInterval(pinger);
+      pinger = setInterval(function () {
+        if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "ping" }));
+      }, 25000);
+    };
+    socket.onmessage = function (event) {
+      try {
+        handle(JSON.parse(event.data));
+      } catch (error) {
+        console.error("live update not understood", error);
+      }
+    };
+    socket.onclose = function () {
+      clearInterval(pinger);
+      show("offline", "reconnecting…");
+      attempts += 1;
+      setTimeout(connect, Math.min(10000, 500 * 2 ** Math.min(attempts, 5)));
+    };
+  }
+
+  window.addEventListener("online", function () {
+    if (socket && socket.readyState !== WebSocket.OPEN) {
+      socket.close();
+    }
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && connectedOnce) refreshAll();
+  });
+  connect();
+})();

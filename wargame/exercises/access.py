@@ -1,0 +1,87 @@
+"""Who may see and do what in an exercise: every page, fragment, download and websocket
+asks here, and nowhere else.
+
+Roles: the exercise's facilitator (its creator), a player (a participant of one team, known
+by the browser session), and an observer (anyone holding the observer link). Players see
+their own team's drafts, moves and messages; what other teams did becomes visible only when
+a turn is published. Observers see only what is public.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.http import Http404, HttpRequest
+
+from wargame.exercises.models import Exercise, Participant, Team
+
+SESSION_PLAYERS = "players"  # {exercise id: participant id}
+SESSION_OBSERVING = "observing"  # [exercise id, ...]
+
+
+class Role(StrEnum):
+    FACILITATOR = "facilitator"
+    PLAYER = "player"
+    OBSERVER = "observer"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    exercise: Exercise
+    role: Role
+    participant: Participant | None = None
+
+    @property
+    def team(self) -> Team | None:
+        return self.participant.team if self.participant else None
+
+    @property
+    def is_facilitator(self) -> bool:
+        return self.role == Role.FACILITATOR
+
+    def sees_team(self, team_key: str) -> bool:
+        """May this viewer see the team's private matters: drafts, moves, messages?"""
+        if self.is_facilitator:
+            return True
+        return self.role == Role.PLAYER and self.participant.team.key == team_key
+
+
+def viewer_for(user, session, exercise: Exercise) -> Viewer | None:
+    """The viewer's most powerful role in the exercise, or None if they have none."""
+    if user is not None and user.is_authenticated and exercise.facilitator_id == user.pk:
+        return Viewer(exercise, Role.FACILITATOR)
+    participant_id = session.get(SESSION_PLAYERS, {}).get(str(exercise.pk))
+    if participant_id:
+        participant = (
+            Participant.objects.select_related("team")
+            .filter(pk=participant_id, exercise=exercise)
+            .first()
+        )
+        if participant:
+            return Viewer(exercise, Role.PLAYER, participant)
+    if exercise.pk in session.get(SESSION_OBSERVING, []):
+        return Viewer(exercise, Role.OBSERVER)
+    return None
+
+
+def get_viewer(request: HttpRequest, exercise_id: int, *roles: Role) -> Viewer:
+    """The request's viewer of the exercise, in one of ``roles``; otherwise 404.
+
+    404 rather than 403, so that nobody can learn which exercises exist.
+    """
+    exercise = Exercise.objects.filter(pk=exercise_id).select_related("facilitator").first()
+    viewer = exercise and viewer_for(request.user, request.session, exercise)
+    if not viewer or (roles and viewer.role not in roles):
+        raise Http404("No such exercise, or you have no part in it.")
+    return viewer
+
+
+def remember_player(session, participant: Participant) -> None:
+    players = dict(session.get(SESSION_PLAYERS, {}))
+    players[str(participant.exercise_id)] = participant.pk
+    session[SESSION_PLAYERS] = players
+
+
+def remember_observer(session, exercise: Exercise) -> None:
+    observing = list(session.get(SESSION_OBSERVING, []))
+    if exercise.pk not in observing:
+        session[SESSION_OBSERVING] = [*observing, exercise.pk]

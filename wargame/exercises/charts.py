@@ -1,0 +1,57 @@
+"""Indicator charts as SVG, drawn by pygal: one small multiple per indicator group.
+
+The same SVG goes into pages and reports. pygal embeds a configuration script for its
+tooltips; it is removed, as pages allow no inline script.
+"""
+
+from xml.etree import ElementTree
+
+import pygal
+from django.core.cache import cache
+from pygal.style import DefaultStyle
+
+from wargame.engine import Scenario
+
+SVG_NS = "http://www.w3.org/2000/svg"
+
+
+def _svg(chart: pygal.Line) -> str:
+    tree = chart.render_tree()
+    for parent in tree.iter():
+        for child in list(parent):
+            if child.tag in ("script", f"{{{SVG_NS}}}script"):
+                parent.remove(child)
+    return ElementTree.tostring(tree, encoding="unicode")
+
+
+def indicator_charts(
+    scenario: Scenario, history: list[dict[str, float]], *, cache_key: str | None = None
+) -> list[dict[str, str]]:
+    """One chart per indicator group over the turns; ``history[0]`` is the starting state."""
+    if cache_key and (charts := cache.get(cache_key)) is not None:
+        return charts
+    groups: dict[str, list] = {}
+    for indicator in scenario.indicators:
+        groups.setdefault(indicator.group, []).append(indicator)
+    charts = []
+    for group, indicators in groups.items():
+        chart = pygal.Line(
+            width=520,
+            height=300,
+            js=[],
+            disable_xml_declaration=True,
+            style=DefaultStyle(font_family="system-ui, sans-serif", background="white"),
+            range=(min(i.min for i in indicators), max(i.max for i in indicators)),
+            x_title="Turn",
+            legend_at_bottom=True,
+            legend_at_bottom_columns=2,
+            truncate_legend=-1,
+            dots_size=3,
+        )
+        chart.x_labels = [str(turn) for turn in range(len(history))]
+        for indicator in indicators:
+            chart.add(indicator.name, [round(values[indicator.id], 1) for values in history])
+        charts.append({"group": group.replace("_", " ").capitalize(), "svg": _svg(chart)})
+    if cache_key:
+        cache.set(cache_key, charts, 3600)
+    return charts

@@ -1,0 +1,61 @@
+from datetime import timedelta
+
+from channels.db import database_sync_to_async
+from django.utils import timezone
+
+from wargame.core.consumers import NotificationConsumer
+from wargame.exercises.access import Role, Viewer, viewer_for
+from wargame.exercises.models import Exercise, Participant
+from wargame.exercises.notify import control_group, exercise_group, team_group
+from wargame.exercises.selectors import ONLINE_WINDOW
+
+
+@database_sync_to_async
+def _viewer(scope, exercise_id: int) -> Viewer | None:
+    exercise = Exercise.objects.filter(pk=exercise_id).first()
+    if exercise is None:
+        return None
+    return viewer_for(scope.get("user"), scope["session"], exercise)
+
+
+@database_sync_to_async
+def _mark_seen(participant_id: int, *, online: bool) -> None:
+    seen = timezone.now() if online else timezone.now() - ONLINE_WINDOW - timedelta(seconds=1)
+    Participant.objects.filter(pk=participant_id).update(last_seen_at=seen)
+
+
+class ExerciseConsumer(NotificationConsumer):
+    """Live updates for one exercise; the groups follow the viewer's role (see access.py)."""
+
+    async def connect(self) -> None:
+        exercise_id = int(self.scope["url_route"]["kwargs"]["exercise_id"])
+        self.viewer = await _viewer(self.scope, exercise_id)
+        if self.viewer is None:
+            await self.close(code=4403)
+            return
+        self.groups = [exercise_group(exercise_id)]
+        if self.viewer.role == Role.FACILITATOR:
+            self.groups.append(control_group(exercise_id))
+        elif self.viewer.role == Role.PLAYER:
+            self.groups.append(team_group(exercise_id, self.viewer.team.key))
+        for group in self.groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        await self._presence(online=True)
+
+    async def disconnect(self, code) -> None:
+        if getattr(self, "viewer", None) is not None:
+            await self._presence(online=False)
+
+    async def seen(self) -> None:
+        await self._presence(online=True, announce=False)
+
+    async def _presence(self, *, online: bool, announce: bool = True) -> None:
+        if self.viewer.role != Role.PLAYER:
+            return
+        await _mark_seen(self.viewer.participant.pk, online=online)
+        if announce:
+            await self.channel_layer.group_send(
+                control_group(self.viewer.exercise.pk),
+                {"type": "notify", "event": "presence", "exercise": self.viewer.exercise.pk},
+            )

@@ -1,0 +1,241 @@
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
+from django import forms
+
+from wargame.engine import Scenario
+from wargame.exercises.models import Exercise, Team
+from wargame.exercises.scenarios import scenario_choices
+
+CATEGORIES = {
+    "security": "Security",
+    "economy": "Economy and trade",
+    "diplomacy": "Diplomacy",
+    "domestic": "Domestic politics",
+}
+CONFIDENCE_CHOICES = [
+    (1, "1 · a guess"),
+    (2, "2"),
+    (3, "3 · even odds"),
+    (4, "4"),
+    (5, "5 · sure"),
+]
+
+
+class ExerciseForm(forms.Form):
+    title = forms.CharField(max_length=200, help_text="Shown on every page and in the report.")
+    scenario = forms.ChoiceField(choices=scenario_choices)
+    turns = forms.IntegerField(min_value=1, max_value=20, initial=8)
+    turn_minutes = forms.IntegerField(
+        label="Turn length (minutes)",
+        min_value=1,
+        max_value=24 * 60,
+        initial=20,
+        help_text="Each turn locks by itself at its deadline; you can pause or extend it.",
+    )
+    seed = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text="Leave empty for a random one. The same seed and moves give the same outcome.",
+    )
+    allow_team_messages = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Teams may message each other and make public statements",
+    )
+
+
+class JoinCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Join code",
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"].strip().upper().replace(" ", "").replace("-", "")
+
+
+class JoinNameForm(forms.Form):
+    display_name = forms.CharField(
+        label="Your name", max_length=80, help_text="Your teammates and the facilitator see it."
+    )
+
+
+class MoveForm(forms.Form):
+    """The team's decision questionnaire, built from the scenario's menu for the team."""
+
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, scenario: Scenario, team: Team, disabled: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scenario = scenario
+        self.team = team
+        spec = scenario.team(team.key)
+        self.action_ids = list(spec.actions)
+        others = [t for t in scenario.teams if t.id != team.key]
+        sections: dict[str, list] = {key: [] for key in CATEGORIES}
+        for action_id in self.action_ids:
+            action = scenario.action(action_id)
+            cost = f"{action.cost} capital" + (" × intensity" if action.intensity else "")
+            odds = "" if action.probability is None else f", base odds {action.probability:.0%}"
+            self.fields[f"act__{action_id}"] = forms.BooleanField(
+                required=False,
+                label=f"{action.name} ({cost}{odds})",
+                help_text=action.description,
+            )
+            parts = [Field(f"act__{action_id}", css_class="action-choice")]
+            if action.target:
+                self.fields[f"target__{action_id}"] = forms.ChoiceField(
+                    required=False,
+                    label="Target",
+                    choices=[("", "—")]
+                    + [(key, scenario.team(key).name) for key in action.target.choices],
+                )
+                parts.append(Field(f"target__{action_id}", wrapper_class="ms-4"))
+            if action.intensity:
+                self.fields[f"intensity__{action_id}"] = forms.ChoiceField(
+                    required=False,
+                    label="Intensity",
+                    initial=action.intensity.default,
+                    choices=[(level, level) for level in action.intensity.levels],
+                )
+                parts.append(Field(f"intensity__{action_id}", wrapper_class="ms-4"))
+            sections[action.category].append(Div(*parts, css_class="mb-2"))
+        self.fields["objective"] = forms.CharField(
+            required=False, max_length=500, label="What is the team trying to achieve this turn?"
+        )
+        for other in others:
+            self.fields[f"expect__{other.id}"] = forms.CharField(
+                required=False, max_length=500, label=f"How do you expect {other.name} to react?"
+            )
+        self.fields["confidence"] = forms.TypedChoiceField(
+            required=False,
+            coerce=int,
+            empty_value=None,
+            choices=CONFIDENCE_CHOICES,
+            widget=forms.RadioSelect,
+            label="How confident are you that this works?",
+        )
+        self.fields["rationale"] = forms.CharField(
+            required=False,
+            max_length=5000,
+            widget=forms.Textarea(attrs={"rows": 4}),
+            label="Rationale",
+            help_text="Why this package? The facilitator and the report read it.",
+        )
+        self.fields["statement"] = forms.CharField(
+            required=False,
+            max_length=1000,
+            widget=forms.Textarea(attrs={"rows": 2}),
+            label="Public statement (optional)",
+            help_text="Read out with the outcome, to all teams.",
+        )
+        if disabled:
+            for field in self.fields.values():
+                field.disabled = True
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        budget = scenario.team_budget(team.key)
+        self.helper.layout = Layout(
+            "revision",
+            Fieldset(
+                "Actions",
+                HTML(
+                    f'<p class="text-body-secondary small">Budget: {budget} political capital '
+                    "per turn. Leave everything unticked to hold your course.</p>"
+                ),
+                *[
+                    Fieldset(CATEGORIES[key], *parts, css_class="ms-1")
+                    for key, parts in sections.items()
+                    if parts
+                ],
+            ),
+            Fieldset(
+                "Intent and expectations",
+                "objective",
+                *[f"expect__{other.id}" for other in others],
+                "confidence",
+            ),
+            Fieldset("Reasoning", "rationale", "statement"),
+        )
+
+    @classmethod
+    def initial_from(cls, answers: dict[str, Any], revision: int) -> dict[str, Any]:
+        initial: dict[str, Any] = {"revision": revision}
+        for choice in answers.get("actions", []):
+            initial[f"act__{choice['action']}"] = True
+            initial[f"target__{choice['action']}"] = choice.get("target") or ""
+            if choice.get("intensity"):
+                initial[f"intensity__{choice['action']}"] = choice["intensity"]
+        for key, text in answers.get("expectations", {}).items():
+            initial[f"expect__{key}"] = text
+        for field in ("objective", "confidence", "rationale", "statement"):
+            initial[field] = answers.get(field)
+        return initial
+
+    def answers(self) -> dict[str, Any]:
+        """The answers in the stored shape; the services check them against the scenario."""
+        data = self.cleaned_data
+        actions = [
+            {
+                "action": action_id,
+                "target": data.get(f"target__{action_id}") or None,
+                "intensity": data.get(f"intensity__{action_id}") or None,
+            }
+            for action_id in self.action_ids
+            if data.get(f"act__{action_id}")
+        ]
+        return {
+            "actions": actions,
+            "objective": data.get("objective", ""),
+            "expectations": {
+                name.removeprefix("expect__"): value
+                for name, value in data.items()
+                if name.startswith("expect__") and value
+            },
+            "confidence": data.get("confidence"),
+            "rationale": data.get("rationale", ""),
+            "statement": data.get("statement", ""),
+        }
+
+
+class MessageForm(forms.Form):
+    to = forms.ChoiceField(label="To")
+    body = forms.CharField(
+        label="Message", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, exercise: Exercise, team: Team, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("team", f"My team ({team.name})")]
+        if exercise.allow_team_messages:
+            choices += [
+                (f"team:{other.key}", f"{other.name} (private)")
+                for other in exercise.teams.all()
+                if other.pk != team.pk
+            ]
+            choices.append(("public", "Everyone (public statement)"))
+        self.fields["to"].choices = choices
+
+
+class ExtendForm(forms.Form):
+    minutes = forms.IntegerField(min_value=1, max_value=120, initial=5)
+
+
+class NarrativeForm(forms.Form):
+    subject = forms.CharField(widget=forms.HiddenInput)
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    reason = forms.CharField(max_length=2000, label="Reason for the edit")
+
+
+class AdjustForm(forms.Form):
+    indicator = forms.ChoiceField()
+    amount = forms.FloatField(help_text="Added to the adjudicated value, e.g. -3 or 2.5.")
+    reason = forms.CharField(max_length=2000, label="Reason for the adjustment")
+
+    def __init__(self, *args, scenario: Scenario, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].choices = [(i.id, i.name) for i in scenario.indicators]

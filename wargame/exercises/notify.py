@@ -1,0 +1,59 @@
+"""Tell browsers that something changed; they re-fetch what they show.
+
+Notifications are sent after the transaction commits and are best effort: when the channel
+layer is unreachable (Redis restarting) the change is still saved, and browsers catch up when
+they reconnect or reload. The database is the truth.
+"""
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def exercise_group(exercise_id: int) -> str:
+    return f"ex-{exercise_id}"
+
+
+def team_group(exercise_id: int, team_key: str) -> str:
+    return f"ex-{exercise_id}-team-{team_key}"
+
+
+def control_group(exercise_id: int) -> str:
+    return f"ex-{exercise_id}-control"
+
+
+def _send(groups: list[str], event: str, data: dict) -> None:
+    layer = get_channel_layer()
+    message = {"type": "notify", "event": event, **data}
+    for group in groups:
+        try:
+            async_to_sync(layer.group_send)(group, message)
+        except Exception:
+            logger.warning("Live update %s to %s not delivered", event, group, exc_info=True)
+
+
+def notify(
+    exercise_id: int,
+    event: str,
+    *,
+    everyone: bool = False,
+    control: bool = False,
+    teams: tuple[str, ...] = (),
+    **data,
+) -> None:
+    """After commit, send ``event`` to everyone in the exercise, the control room, or teams.
+
+    Facilitators and observers listen on the exercise's group too, so ``everyone`` reaches
+    them; ``control`` is for what only the facilitator may learn (a team's move status).
+    """
+    groups = [team_group(exercise_id, key) for key in teams]
+    if everyone:
+        groups.append(exercise_group(exercise_id))
+    elif control:
+        groups.append(control_group(exercise_id))
+    payload = {"exercise": exercise_id, **data}
+    transaction.on_commit(lambda: _send(groups, event, payload))

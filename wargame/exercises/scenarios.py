@@ -1,0 +1,23 @@
+"""The scenario packs the kit ships, found by slug in ``wargame/scenarios/``."""
+
+from functools import cache
+from pathlib import Path
+
+from wargame.engine import Scenario, load_scenario
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+@cache
+def get_scenario(slug: str) -> Scenario:
+    path = SCENARIO_DIR / f"{slug}.yaml"
+    if path.parent != SCENARIO_DIR or not path.is_file():
+        raise LookupError(f"No scenario called {slug!r}.")
+    return load_scenario(path)
+
+
+def scenario_choices() -> list[tuple[str, str]]:
+    return [
+        (scenario.id, scenario.title)
+        for scenario in (get_scenario(path.stem) for path in sorted(SCENARIO_DIR.glob("*.yaml")))
+    ]

@@ -1,0 +1,115 @@
+"""Reads for pages: each builds what a page shows with a fixed number of queries."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from wargame.exercises.access import Viewer
+from wargame.exercises.charts import indicator_charts
+from wargame.exercises.models import Exercise, Message, Move, Participant, Turn
+from wargame.exercises.scenarios import get_scenario
+
+ONLINE_WINDOW = timedelta(seconds=60)
+MESSAGE_LIMIT = 60
+
+
+@dataclass
+class Outcome:
+    turn: Turn
+    world: str
+    teams: list[tuple[str, str]]
+    events: list[dict]
+    statements: list[tuple[str, str]]
+    actions: list[tuple[str, list[str]]] = field(default_factory=list)
+
+
+def exercise_turns(exercise: Exercise) -> list[Turn]:
+    return list(exercise.turn_set.order_by("number"))
+
+
+def current_turn(turns: list[Turn]) -> Turn | None:
+    return turns[-1] if turns else None
+
+
+def charts_for(exercise: Exercise, turns: list[Turn]) -> list[dict[str, str]]:
+    scenario = get_scenario(exercise.scenario_slug)
+    published = [turn for turn in turns if turn.status == Turn.Status.PUBLISHED]
+    history = [turns[0].state_before["indicators"]] if turns else [exercise.state["indicators"]]
+    history += [turn.state_after["indicators"] for turn in published]
+    return indicator_charts(scenario, history, cache_key=f"charts:{exercise.pk}:{len(published)}")
+
+
+def outcomes_for(exercise: Exercise, turns: list[Turn]) -> list[Outcome]:
+    """What every published turn made public, newest first."""
+    scenario = get_scenario(exercise.scenario_slug)
+    published = [turn for turn in turns if turn.status == Turn.Status.PUBLISHED]
+    moves = Move.objects.filter(turn__in=published).select_related("team")
+    by_turn: dict[int, list[Move]] = {}
+    for move in moves:
+        by_turn.setdefault(move.turn_id, []).append(move)
+    result = []
+    for turn in reversed(published):
+        team_moves = sorted(by_turn.get(turn.pk, []), key=lambda m: m.team.position)
+        result.append(
+            Outcome(
+                turn=turn,
+                world=turn.narratives.get("world", ""),
+                teams=[
+                    (move.team.name, turn.narratives.get(move.team.key, "")) for move in team_moves
+                ],
+                events=turn.adjudication.get("events", []),
+                statements=[
+                    (move.team.name, move.submitted_answers["statement"])
+                    for move in team_moves
+                    if move.submitted_answers and move.submitted_answers.get("statement")
+                ],
+                actions=[
+                    (
+                        move.team.name,
+                        [
+                            scenario.action(a["action"]).name
+                            for a in (move.submitted_answers or {}).get("actions", [])
+                        ],
+                    )
+                    for move in team_moves
+                ],
+            )
+        )
+    return result
+
+
+def messages_for(viewer: Viewer) -> list[Message]:
+    """The messages this viewer may read, oldest first (the last MESSAGE_LIMIT)."""
+    messages = Message.objects.filter(exercise=viewer.exercise).select_related(
+        "sender", "sender_team", "recipient_team"
+    )
+    if not viewer.is_facilitator:
+        visible = Q(channel=Message.Channel.PUBLIC)
+        if viewer.team:
+            visible |= Q(sender_team=viewer.team) & Q(channel=Message.Channel.TEAM)
+            visible |= Q(channel=Message.Channel.PRIVATE) & (
+                Q(sender_team=viewer.team) | Q(recipient_team=viewer.team)
+            )
+        messages = messages.filter(visible)
+    return list(reversed(messages.order_by("-created_at", "-id")[:MESSAGE_LIMIT]))
+
+
+def roster(exercise: Exercise) -> list[dict]:
+    """Teams with their participants and who is online, for the control room."""
+    cutoff = timezone.now() - ONLINE_WINDOW
+    participants: dict[int, list[Participant]] = {}
+    for participant in exercise.participants.all():
+        participant.online = bool(participant.last_seen_at and participant.last_seen_at >= cutoff)
+        participants.setdefault(participant.team_id, []).append(participant)
+    return [
+        {"team": team, "participants": participants.get(team.pk, [])}
+        for team in exercise.teams.all()
+    ]
+
+
+def move_statuses(turn: Turn | None) -> dict[int, Move]:
+    if turn is None:
+        return {}
+    return {move.team_id: move for move in turn.moves.all()}

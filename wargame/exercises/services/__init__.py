@@ -1,0 +1,1 @@
+"""Every change to an exercise goes through these services: one transaction, one audit event."""

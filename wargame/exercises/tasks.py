@@ -1,0 +1,13 @@
+from celery import shared_task
+
+from wargame.exercises.services.turns import turn_adjudicate, turns_lock_expired
+
+
+@shared_task(acks_late=True)
+def adjudicate_turn(turn_id: int) -> bool:
+    return turn_adjudicate(turn_id=turn_id)
+
+
+@shared_task
+def lock_expired_turns() -> int:
+    return turns_lock_expired()

@@ -1,0 +1,226 @@
+"""Players: joining with a link or code, the team page, the shared draft, messages."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from wargame.exercises.access import Role, Viewer, get_viewer, remember_player
+from wargame.exercises.forms import JoinCodeForm, JoinNameForm, MessageForm, MoveForm
+from wargame.exercises.models import Exercise, Move, Participant, Team, Turn
+from wargame.exercises.scenarios import get_scenario
+from wargame.exercises.selectors import (
+    charts_for,
+    current_turn,
+    exercise_turns,
+    messages_for,
+    outcomes_for,
+)
+from wargame.exercises.services.errors import InvalidAnswers, MoveConflict, ServiceError
+from wargame.exercises.services.messages import message_send
+from wargame.exercises.services.moves import move_save_draft, move_submit, participant_join
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest) -> HttpResponse:
+    form = JoinCodeForm(request.POST or request.GET or None)
+    if form.is_bound and form.is_valid():
+        team = Team.objects.filter(join_code=form.cleaned_data["code"]).first()
+        if team:
+            return redirect("exercises:join_team", team.join_code)
+        form.add_error("code", "No team has this code. Check it with your facilitator.")
+    return render(request, "exercises/join.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def join_team(request: HttpRequest, code: str) -> HttpResponse:
+    team = get_object_or_404(Team.objects.select_related("exercise"), join_code=code.upper())
+    exercise = team.exercise
+    form = JoinNameForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            participant = participant_join(
+                team=team, display_name=form.cleaned_data["display_name"]
+            )
+        except ServiceError as exc:
+            form.add_error("display_name", str(exc))
+        else:
+            request.session.cycle_key()
+            remember_player(request.session, participant)
+            messages.success(
+                request,
+                "Welcome. To come back from another browser, use your personal rejoin link "
+                "(under your name, top right).",
+            )
+            return redirect("exercises:team", exercise.pk)
+    return render(request, "exercises/join_team.html", {"form": form, "team": team})
+
+
+@require_GET
+def rejoin(request: HttpRequest, token: str) -> HttpResponse:
+    participant = get_object_or_404(Participant, rejoin_token=token)
+    request.session.cycle_key()
+    remember_player(request.session, participant)
+    return redirect("exercises:team", participant.exercise_id)
+
+
+def _player(request: HttpRequest, exercise_id: int) -> Viewer:
+    return get_viewer(request, exercise_id, Role.PLAYER)
+
+
+def _move_form(viewer: Viewer, turn: Turn | None, move: Move | None, data=None) -> MoveForm | None:
+    if turn is None or move is None:
+        return None
+    scenario = get_scenario(viewer.exercise.scenario_slug)
+    editable = turn.status == Turn.Status.OPEN and viewer.exercise.status == Exercise.Status.RUNNING
+    return MoveForm(
+        data,
+        scenario=scenario,
+        team=viewer.team,
+        disabled=not editable,
+        initial=MoveForm.initial_from(move.answers, move.revision),
+    )
+
+
+def _move_context(viewer: Viewer, turn: Turn | None, form=None, **extra) -> dict:
+    move = (
+        Move.objects.select_related("updated_by", "submitted_by")
+        .filter(turn=turn, team=viewer.team)
+        .first()
+        if turn
+        else None
+    )
+    return {
+        "exercise": viewer.exercise,
+        "viewer": viewer,
+        "turn": turn,
+        "move": move,
+        "form": form or _move_form(viewer, turn, move),
+        "budget": get_scenario(viewer.exercise.scenario_slug).team_budget(viewer.team.key),
+        **extra,
+    }
+
+
+@require_GET
+def team_page(request: HttpRequest, exercise_id: int) -> HttpResponse:
+    viewer = _player(request, exercise_id)
+    exercise = viewer.exercise
+    scenario = get_scenario(exercise.scenario_slug)
+    turns = exercise_turns(exercise)
+    turn = current_turn(turns)
+    context = _move_context(viewer, turn)
+    context.update(
+        briefing=scenario.team(viewer.team.key).briefing,
+        outcomes=outcomes_for(exercise, turns),
+        charts=charts_for(exercise, turns),
+        messages_list=messages_for(viewer),
+        message_form=MessageForm(exercise=exercise, team=viewer.team),
+        rejoin_url=request.build_absolute_uri(
+            reverse("exercises:rejoin", args=[viewer.participant.rejoin_token])
+        ),
+        scenario=scenario,
+    )
+    return render(request, "exercises/team.html", context)
+
+
+@require_GET
+def team_fragment(request: HttpRequest, exercise_id: int, name: str) -> HttpResponse:
+    viewer = _player(request, exercise_id)
+    exercise = viewer.exercise
+    turns = exercise_turns(exercise)
+    if name == "move":
+        return render(request, "exercises/_move.html", _move_context(viewer, current_turn(turns)))
+    if name == "situation":
+        context = {
+            "exercise": exercise,
+            "turn": current_turn(turns),
+            "outcomes": outcomes_for(exercise, turns),
+            "charts": charts_for(exercise, turns),
+        }
+        return render(request, "exercises/_situation.html", context)
+    if name == "messages":
+        return render(request, "exercises/_messages.html", {"messages_list": messages_for(viewer)})
+    return HttpResponse(status=404)
+
+
+@require_POST
+def move_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
+    viewer = _player(request, exercise_id)
+    turn = current_turn(exercise_turns(viewer.exercise))
+    move = Move.objects.filter(turn=turn, team=viewer.team).first() if turn else None
+    form = _move_form(viewer, turn, move, data=request.POST)
+    if form is None:
+        return render(request, "exercises/_move.html", _move_context(viewer, turn))
+    submit = request.POST.get("intent") == "submit"
+    status = 200
+    notice = None
+    if form.is_valid():
+        service = move_submit if submit else move_save_draft
+        try:
+            service(
+                participant=viewer.participant,
+                turn_id=turn.pk,
+                base_revision=form.cleaned_data["revision"],
+                answers=form.answers(),
+            )
+        except MoveConflict as exc:
+            status = 409
+            notice = ("warning", str(exc))
+            form = _rebound(form, revision=exc.current_revision)
+        except InvalidAnswers as exc:
+            status = 422
+            for field, errors in exc.errors.items():
+                for error in errors:
+                    form.add_error(None if field not in form.fields else field, error)
+        except ServiceError as exc:
+            status = 409
+            notice = ("danger", str(exc))
+        else:
+            notice = ("success", "Move submitted." if submit else "Draft saved.")
+            form = None
+    else:
+        status = 422
+    context = _move_context(viewer, turn, form=form, notice=notice)
+    return render(request, "exercises/_move.html", context, status=status)
+
+
+def _rebound(form: MoveForm, *, revision: int) -> MoveForm:
+    """The same answers, now based on the current revision, so a second save goes through."""
+    data = form.data.copy()
+    data["revision"] = str(revision)
+    return MoveForm(data, scenario=form.scenario, team=form.team, initial=form.initial)
+
+
+@require_POST
+def message_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
+    viewer = _player(request, exercise_id)
+    form = MessageForm(request.POST, exercise=viewer.exercise, team=viewer.team)
+    status = 200
+    if form.is_valid():
+        to = form.cleaned_data["to"]
+        recipient = None
+        channel = to
+        if to.startswith("team:"):
+            channel = "private"
+            recipient = viewer.exercise.teams.filter(key=to.removeprefix("team:")).first()
+        try:
+            message_send(
+                sender=viewer.participant,
+                channel=channel,
+                body=form.cleaned_data["body"],
+                recipient=recipient,
+            )
+        except ServiceError as exc:
+            form.add_error(None, str(exc))
+            status = 422
+        else:
+            form = MessageForm(exercise=viewer.exercise, team=viewer.team)
+    else:
+        status = 422
+    context = {
+        "messages_list": messages_for(viewer),
+        "message_form": form,
+        "exercise": viewer.exercise,
+    }
+    return render(request, "exercises/_chat.html", context, status=status)

@@ -1,0 +1,40 @@
+"""What everyone in an exercise may see: the projector view for observers and the room."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET
+
+from wargame.exercises.access import get_viewer, remember_observer
+from wargame.exercises.models import Exercise, Message
+from wargame.exercises.selectors import charts_for, current_turn, exercise_turns, outcomes_for
+
+
+@require_GET
+def observe(request: HttpRequest, token: str) -> HttpResponse:
+    exercise = get_object_or_404(Exercise, observer_token=token)
+    remember_observer(request.session, exercise)
+    return redirect("exercises:projector", exercise.pk)
+
+
+def _projector_context(exercise: Exercise) -> dict:
+    turns = exercise_turns(exercise)
+    public = exercise.messages.filter(channel=Message.Channel.PUBLIC).select_related("sender_team")
+    return {
+        "exercise": exercise,
+        "turn": current_turn(turns),
+        "outcomes": outcomes_for(exercise, turns),
+        "charts": charts_for(exercise, turns),
+        "statements": list(public.order_by("-created_at", "-id")[:8]),
+    }
+
+
+@require_GET
+def projector(request: HttpRequest, exercise_id: int) -> HttpResponse:
+    viewer = get_viewer(request, exercise_id)
+    return render(request, "exercises/projector.html", _projector_context(viewer.exercise))
+
+
+@require_GET
+def projector_fragment(request: HttpRequest, exercise_id: int) -> HttpResponse:
+    viewer = get_viewer(request, exercise_id)
+    return render(request, "exercises/_projector.html", _projector_context(viewer.exercise))
