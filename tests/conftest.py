@@ -50,6 +50,7 @@ def postgres(db) -> None:
 def _test_client_settings(settings) -> None:
     """Serve like a developer's machine: plain HTTP, static files without collectstatic."""
     settings.SECURE_SSL_REDIRECT = False
+    settings.DEADLINE_SWEEPER_THREAD = False
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

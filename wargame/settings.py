@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "wargame.exercises.deadlines.DeadlineSweeperMiddleware",
 ]
 
 ROOT_URLCONF = "wargame.urls"
@@ -141,6 +142,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
+# Without Celery beat (embedded mode), a timer thread in the web process sweeps deadlines.
+DEADLINE_SWEEPER_THREAD = env.bool("DEADLINE_SWEEPER_THREAD", default=True)
 CELERY_BEAT_SCHEDULE = {
     "lock-expired-turns": {
         "task": "wargame.exercises.tasks.lock_expired_turns",

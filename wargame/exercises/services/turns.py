@@ -56,6 +56,19 @@ def turns_lock_expired(*, now: datetime | None = None) -> int:
     return sum(turn_lock(turn_id=pk, actor=SYSTEM, reason="deadline") for pk in list(expired))
 
 
+def turn_lock_if_expired(turn: Turn | None) -> Turn | None:
+    """Lock the turn if its deadline has passed (pages call this as they read the turn)."""
+    expired = (
+        turn is not None
+        and turn.status == Turn.Status.OPEN
+        and turn.deadline is not None
+        and turn.deadline <= timezone.now()
+    )
+    if expired and turn_lock(turn_id=turn.pk, actor=SYSTEM, reason="deadline"):
+        turn.refresh_from_db()
+    return turn
+
+
 def _lock_turn(turn_id: int, *expected: str) -> Turn:
     turn = Turn.objects.select_for_update().select_related("exercise").get(pk=turn_id)
     if turn.exercise.status != Exercise.Status.RUNNING:

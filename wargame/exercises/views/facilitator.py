@@ -28,6 +28,7 @@ from wargame.exercises.services.turns import (
     turn_edit_narrative,
     turn_extend,
     turn_lock,
+    turn_lock_if_expired,
     turn_pause,
     turn_publish,
     turn_reopen,
@@ -108,7 +109,7 @@ def links(request: HttpRequest, exercise_id: int) -> HttpResponse:
 
 def _control_context(request: HttpRequest, exercise: Exercise) -> dict:
     turns = exercise_turns(exercise)
-    turn = current_turn(turns)
+    turn = turn_lock_if_expired(current_turn(turns))
     statuses = move_statuses(turn)
     teams = roster(exercise)
     for entry in teams:

@@ -20,6 +20,7 @@ from wargame.exercises.selectors import (
 from wargame.exercises.services.errors import InvalidAnswers, MoveConflict, ServiceError
 from wargame.exercises.services.messages import message_send
 from wargame.exercises.services.moves import move_save_draft, move_submit, participant_join
+from wargame.exercises.services.turns import turn_lock_if_expired
 
 
 @require_http_methods(["GET", "POST"])
@@ -108,7 +109,7 @@ def team_page(request: HttpRequest, exercise_id: int) -> HttpResponse:
     exercise = viewer.exercise
     scenario = get_scenario(exercise.scenario_slug)
     turns = exercise_turns(exercise)
-    turn = current_turn(turns)
+    turn = turn_lock_if_expired(current_turn(turns))
     context = _move_context(viewer, turn)
     context.update(
         briefing=scenario.team(viewer.team.key).briefing,

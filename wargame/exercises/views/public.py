@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 from wargame.exercises.access import get_viewer, remember_observer
 from wargame.exercises.models import Exercise, Message
 from wargame.exercises.selectors import charts_for, current_turn, exercise_turns, outcomes_for
+from wargame.exercises.services.turns import turn_lock_if_expired
 
 
 @require_GET
@@ -21,7 +22,7 @@ def _projector_context(exercise: Exercise) -> dict:
     public = exercise.messages.filter(channel=Message.Channel.PUBLIC).select_related("sender_team")
     return {
         "exercise": exercise,
-        "turn": current_turn(turns),
+        "turn": turn_lock_if_expired(current_turn(turns)),
         "outcomes": outcomes_for(exercise, turns),
         "charts": charts_for(exercise, turns),
         "statements": list(public.order_by("-created_at", "-id")[:8]),
