@@ -125,3 +125,27 @@
   });
   connect();
 })();
+
+// The move form's budget line: capital used by the ticked actions, at their intensity.
+(function () {
+  "use strict";
+  function update() {
+    const line = document.querySelector(".budget-line");
+    if (!line) return;
+    let used = 0;
+    document.querySelectorAll("#move-form input[data-cost]").forEach(function (box) {
+      if (!box.checked) return;
+      const id = box.name.replace("act__", "");
+      const select = document.querySelector('#move-form select[name="intensity__' + id + '"]');
+      const level = select ? JSON.parse(select.dataset.levels)[select.value] || 1 : 1;
+      used += Math.ceil(Number(box.dataset.cost) * level);
+    });
+    const budget = Number(line.dataset.budget);
+    line.querySelector(".capital-used").textContent = used + " of " + budget;
+    line.classList.toggle("text-danger", used > budget);
+  }
+  document.addEventListener("change", update);
+  document.addEventListener("htmx:afterSwap", update);
+  document.addEventListener("DOMContentLoaded", update);
+  update();
+})();

@@ -37,18 +37,18 @@ def indicator_charts(
     for group, indicators in groups.items():
         chart = pygal.Line(
             width=520,
-            height=300,
+            height=250 + 22 * len(indicators),
             js=[],
             disable_xml_declaration=True,
             style=DefaultStyle(font_family="system-ui, sans-serif", background="white"),
             range=(min(i.min for i in indicators), max(i.max for i in indicators)),
             x_title="Turn",
             legend_at_bottom=True,
-            legend_at_bottom_columns=2,
+            legend_at_bottom_columns=1,
             truncate_legend=-1,
             dots_size=3,
         )
-        chart.x_labels = [str(turn) for turn in range(len(history))]
+        chart.x_labels = ["Start", *(str(turn) for turn in range(1, len(history)))]
         for indicator in indicators:
             chart.add(indicator.name, [round(values[indicator.id], 1) for values in history])
         charts.append({"group": group.replace("_", " ").capitalize(), "svg": _svg(chart)})

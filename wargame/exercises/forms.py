@@ -1,3 +1,4 @@
+import json
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -83,6 +84,7 @@ class MoveForm(forms.Form):
             odds = "" if action.probability is None else f", base odds {action.probability:.0%}"
             self.fields[f"act__{action_id}"] = forms.BooleanField(
                 required=False,
+                widget=forms.CheckboxInput(attrs={"data-cost": action.cost}),
                 label=f"{action.name} ({cost}{odds})",
                 help_text=action.description,
             )
@@ -98,6 +100,7 @@ class MoveForm(forms.Form):
             if action.intensity:
                 self.fields[f"intensity__{action_id}"] = forms.ChoiceField(
                     required=False,
+                    widget=forms.Select(attrs={"data-levels": json.dumps(action.intensity.levels)}),
                     label="Intensity",
                     initial=action.intensity.default,
                     choices=[(level, level) for level in action.intensity.levels],
@@ -144,8 +147,10 @@ class MoveForm(forms.Form):
             Fieldset(
                 "Actions",
                 HTML(
-                    f'<p class="text-body-secondary small">Budget: {budget} political capital '
-                    "per turn. Leave everything unticked to hold your course.</p>"
+                    f'<p class="small budget-line" data-budget="{budget}">Budget: {budget} '
+                    "political capital per turn. Capital used: "
+                    '<strong class="capital-used">0</strong>. '
+                    "Leave everything unticked to hold your course.</p>"
                 ),
                 *[
                     Fieldset(CATEGORIES[key], *parts, css_class="ms-1")
