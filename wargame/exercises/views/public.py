@@ -4,8 +4,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
+from wargame.engine import WorldState, classify
 from wargame.exercises.access import get_viewer, remember_observer
 from wargame.exercises.models import Exercise, Message
+from wargame.exercises.scenarios import get_scenario
 from wargame.exercises.selectors import charts_for, current_turn, exercise_turns, outcomes_for
 from wargame.exercises.services.turns import turn_lock_if_expired
 
@@ -19,6 +21,10 @@ def observe(request: HttpRequest, token: str) -> HttpResponse:
 
 def _projector_context(exercise: Exercise) -> dict:
     turns = exercise_turns(exercise)
+    future = None
+    if exercise.status == Exercise.Status.FINISHED:
+        scenario = get_scenario(exercise.scenario_slug)
+        future = classify(scenario, WorldState.from_dict(exercise.state))
     public = exercise.messages.filter(channel=Message.Channel.PUBLIC).select_related("sender_team")
     return {
         "exercise": exercise,
@@ -26,6 +32,7 @@ def _projector_context(exercise: Exercise) -> dict:
         "outcomes": outcomes_for(exercise, turns),
         "charts": charts_for(exercise, turns),
         "statements": list(public.order_by("-created_at", "-id")[:8]),
+        "future": future,
     }
 
 

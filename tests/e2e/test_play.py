@@ -1,0 +1,124 @@
+"""A whole class in browsers: a facilitator and five players play two turns."""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import Page, expect
+
+from wargame.exercises.models import Team
+from wargame.exercises.services.exercises import exercise_create
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "correct horse battery staple"
+TIMEOUT = 15_000
+
+
+def _join(context, url: str, code: str, name: str) -> Page:
+    page = context.new_page()
+    page.goto(f"{url}/join/")
+    page.fill("#id_code", code)
+    page.click("button[type=submit]")
+    page.fill("#id_display_name", name)
+    page.click("button[type=submit]")
+    expect(page.locator("#connection")).to_have_text("live", timeout=TIMEOUT)
+    page.evaluate("window.notReloaded = true")
+    return page
+
+
+def _tick_first_action_and_submit(page: Page, objective: str) -> None:
+    box = page.locator("#move-form input[data-cost]").first
+    box.check()
+    target = page.locator(f"select[name=target__{box.get_attribute('name')[5:]}]")
+    if target.count():
+        target.select_option(index=1)
+    page.fill("#id_objective", objective)
+    page.locator("input[name=confidence][value='3']").check()
+    page.fill("#id_rationale", f"Rationale: {objective}")
+    page.click("button[value=submit]")
+    expect(page.locator("#move-status")).to_have_text("Submitted", timeout=TIMEOUT)
+
+
+def _facilitator_plays_turn(page: Page, url: str, exercise_id: int, number: int) -> None:
+    page.goto(f"{url}/exercises/{exercise_id}/control/")
+    page.get_by_role("button", name="Lock now").click()
+    page.goto(f"{url}/exercises/{exercise_id}/review/")
+    publish = page.get_by_role("button", name=f"Publish turn {number}")
+    expect(publish).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("Every change and its cause")).to_be_visible()
+    publish.click()
+    expect(page.get_by_text(f"Turn {number} published to every team.")).to_be_visible()
+
+
+def test_a_class_plays_two_turns_in_browsers(live_stack, browser, screenshot):
+    url = live_stack
+    alice = get_user_model().objects.create_user("alice", password=PASSWORD)
+    exercise = exercise_create(
+        facilitator=alice, scenario_slug="japan-korea-2025", title="Seminar 4B", turns=2
+    )
+    codes = {team.key: team.join_code for team in Team.objects.filter(exercise=exercise)}
+
+    facilitator = browser.new_context().new_page()
+    facilitator.goto(f"{url}/accounts/login/")
+    facilitator.fill("#id_username", "alice")
+    facilitator.fill("#id_password", PASSWORD)
+    facilitator.click("button[type=submit]")
+
+    aiko = _join(browser.new_context(), url, codes["japan"], "Aiko")
+    kenji = _join(browser.new_context(), url, codes["japan"], "Kenji")
+    others = {
+        key: _join(browser.new_context(), url, codes[key], name)
+        for key, name in [("south_korea", "Min-jun"), ("united_states", "Sam"), ("china", "Li")]
+    }
+
+    facilitator.goto(f"{url}/exercises/{exercise.pk}/control/")
+    expect(facilitator.get_by_text("Aiko")).to_be_visible()
+    screenshot(facilitator, "control-room-before-start")
+    facilitator.get_by_role("button", name="Start turn 1").click()
+
+    # Kenji sees the turn open, then Aiko's draft arrive, without reloading.
+    expect(kenji.get_by_text("Your move for turn 1")).to_be_visible(timeout=TIMEOUT)
+    aiko.reload()
+    aiko.evaluate("window.notReloaded = true")
+    aiko.locator("#move-form input[data-cost]").first.check()
+    aiko.fill("#id_objective", "Reassure Washington without provoking Beijing")
+    aiko.click("button[value=save]")
+    expect(aiko.get_by_text("Draft saved.")).to_be_visible(timeout=TIMEOUT)
+    expect(kenji.locator("#id_objective")).to_have_value(
+        "Reassure Washington without provoking Beijing", timeout=TIMEOUT
+    )
+    expect(kenji.locator("#draft-info")).to_contain_text("last saved by Aiko")
+    assert kenji.evaluate("window.notReloaded") is True
+    screenshot(kenji, "team-page-teammate-draft")
+
+    kenji.locator("input[name=confidence][value='4']").check()
+    kenji.fill("#id_rationale", "Alliance first, but keep a door open to Beijing.")
+    kenji.click("button[value=submit]")
+    expect(kenji.locator("#move-status")).to_have_text("Submitted", timeout=TIMEOUT)
+    for key, page in others.items():
+        page.reload()
+        _tick_first_action_and_submit(page, f"{key} plays its first card")
+
+    facilitator.goto(f"{url}/exercises/{exercise.pk}/control/")
+    expect(facilitator.locator("#control-status .badge", has_text="Submitted")).to_have_count(4)
+    _facilitator_plays_turn(facilitator, url, exercise.pk, 1)
+    screenshot(facilitator, "control-room-turn-2")
+
+    # The published outcome reaches Aiko's open page by itself.
+    expect(aiko.locator("#situation")).to_contain_text("Turn 1", timeout=TIMEOUT)
+    expect(aiko.get_by_text("Your move for turn 2")).to_be_visible(timeout=TIMEOUT)
+    assert aiko.evaluate("window.notReloaded") is True
+    screenshot(aiko, "team-page-after-turn-1")
+
+    for page in [aiko, *others.values()]:
+        _tick_first_action_and_submit(page, "Second turn")
+    _facilitator_plays_turn(facilitator, url, exercise.pk, 2)
+    expect(facilitator.get_by_text(re.compile("Exercise: Finished"))).to_be_visible()
+
+    observer = browser.new_context(viewport={"width": 1600, "height": 900}).new_page()
+    exercise.refresh_from_db()
+    observer.goto(f"{url}/observe/{exercise.observer_token}/")
+    expect(observer.get_by_text("The exercise has ended in")).to_be_visible()
+    expect(observer.get_by_text("Turn 2: what happened")).to_be_visible()
+    screenshot(observer, "projector-finished")
