@@ -1,10 +1,12 @@
 """Players: joining with a link or code, the team page, the shared draft, messages."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
 
 from wargame.exercises.access import Role, Viewer, get_viewer, remember_player
 from wargame.exercises.forms import JoinCodeForm, JoinNameForm, MessageForm, MoveForm
@@ -23,7 +25,25 @@ from wargame.exercises.services.moves import move_save_draft, move_submit, parti
 from wargame.exercises.services.turns import turn_lock_if_expired
 
 
+def _join_rate_per_address(group, request) -> str:
+    return settings.JOIN_RATE_PER_ADDRESS
+
+
+def _join_rate_per_exercise(group, request) -> str:
+    return settings.JOIN_RATE_PER_EXERCISE
+
+
+def _exercise_of_code(group, request) -> str:
+    team = Team.objects.filter(join_code=request.resolver_match.kwargs["code"].upper()).first()
+    return f"exercise:{team.exercise_id}" if team else "exercise:none"
+
+
+def too_many_attempts(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "exercises/too_many_attempts.html", status=429)
+
+
 @require_http_methods(["GET", "POST"])
+@ratelimit(group="join", key="ip", rate=_join_rate_per_address, method=["POST"])
 def join(request: HttpRequest) -> HttpResponse:
     form = JoinCodeForm(request.POST or request.GET or None)
     if form.is_bound and form.is_valid():
@@ -35,6 +55,10 @@ def join(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimit(group="join", key="ip", rate=_join_rate_per_address)
+@ratelimit(
+    group="join-exercise", key=_exercise_of_code, rate=_join_rate_per_exercise, method="POST"
+)
 def join_team(request: HttpRequest, code: str) -> HttpResponse:
     team = get_object_or_404(Team.objects.select_related("exercise"), join_code=code.upper())
     exercise = team.exercise
