@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from wargame.engine import Scenario, ScenarioError, load_scenario
+from wargame.engine import Scenario, load_scenario
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
@@ -28,18 +28,14 @@ def minimal() -> Scenario:
     return load_scenario(MINIMAL)
 
 
-def builtin_or_skip() -> Scenario:
-    if not BUILTIN.exists():
-        pytest.skip("the built-in scenario is not written yet")
-    try:
-        return load_scenario(BUILTIN)
-    except ScenarioError as exc:
-        pytest.skip(f"the built-in scenario does not validate yet ({len(exc.problems)} problems)")
+@pytest.fixture(scope="session")
+def builtin() -> Scenario:
+    return load_scenario(BUILTIN)
 
 
 @pytest.fixture(scope="session", params=["minimal", "builtin"])
-def any_scenario(request, minimal) -> Scenario:
-    return minimal if request.param == "minimal" else builtin_or_skip()
+def any_scenario(request, minimal, builtin) -> Scenario:
+    return minimal if request.param == "minimal" else builtin
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from wargame.engine import Scenario, ScenarioError, load_scenario, load_scenario_text
 
-from .conftest import BUILTIN, MINIMAL, builtin_or_skip
+from .conftest import BUILTIN, MINIMAL
 
 BROKEN = Path(__file__).parent / "scenarios" / "broken"
 
@@ -139,9 +139,16 @@ def test_minimal_scenario_loads_into_typed_objects() -> None:
 
 
 def test_builtin_scenario_validates() -> None:
-    if not BUILTIN.exists():
-        pytest.skip("the built-in scenario is not written yet")
-    assert isinstance(builtin_or_skip(), Scenario)
+    scenario = load_scenario(BUILTIN)
+    assert [team.id for team in scenario.teams] == [
+        "japan",
+        "south_korea",
+        "united_states",
+        "china",
+    ]
+    assert all(len(team.actions) >= 10 for team in scenario.teams)
+    assert len(scenario.events) >= 12
+    assert len(scenario.futures) == 5
 
 
 def _replace(text: str, old: str, new: str) -> str:
