@@ -62,7 +62,9 @@ def celery_worker(redis_url, transactional_db):
     """A real Celery worker in a thread, consuming from Redis.
 
     It needs a transactional database: Celery's Django fixup closes database connections when
-    the worker starts, which would break the test's wrapping transaction (celery#4511).
+    the worker starts, which would break the test's wrapping transaction (celery#4511). Tasks
+    left in the queue by earlier tests are purged first, so they cannot touch this test's rows.
     """
+    celery_app.control.purge()
     with start_worker(celery_app, perform_ping_check=False, loglevel="WARNING") as worker:
         yield worker

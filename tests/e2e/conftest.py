@@ -17,6 +17,7 @@ import pytest
 from django.db import connection
 
 from tests.conftest import _unavailable
+from wargame.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -86,6 +87,7 @@ def live_stack(transactional_db):
         )
     ]
     if env.get("REDIS_URL"):
+        celery_app.control.purge()
         processes.append(
             subprocess.Popen(
                 [
