@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wargame.exercises.views import facilitator, players, public
+from wargame.exercises.views import decision, facilitator, players, public
 
 app_name = "exercises"
 
@@ -18,6 +18,11 @@ urlpatterns = [
         "exercises/<int:exercise_id>/control/messages/",
         facilitator.control_messages,
         name="control_messages",
+    ),
+    path(
+        "exercises/<int:exercise_id>/control/announce/",
+        facilitator.control_announce,
+        name="control_announce",
     ),
     path(
         "exercises/<int:exercise_id>/control/<slug:action>/",
@@ -43,6 +48,7 @@ urlpatterns = [
     path("play/<int:exercise_id>/", players.team_page, name="team"),
     path("play/<int:exercise_id>/move/", players.move_post, name="move"),
     path("play/<int:exercise_id>/messages/", players.message_post, name="message"),
+    path("play/<int:exercise_id>/preview/", decision.preview, name="preview"),
     path(
         "play/<int:exercise_id>/fragments/<slug:name>/",
         players.team_fragment,

@@ -22,6 +22,7 @@ from wargame.exercises.selectors import (
 from wargame.exercises.services.audit import facilitator_actor
 from wargame.exercises.services.errors import ServiceError
 from wargame.exercises.services.exercises import exercise_create, exercise_end, exercise_start
+from wargame.exercises.services.messages import message_broadcast
 from wargame.exercises.services.turns import (
     overridden_state,
     turn_adjust_indicator,
@@ -62,6 +63,7 @@ def exercise_new(request: HttpRequest) -> HttpResponse:
                 turn_minutes=data["turn_minutes"],
                 seed=data["seed"],
                 allow_team_messages=data["allow_team_messages"],
+                decision_support=data["decision_support"],
             )
         except ServiceError as exc:
             form.add_error(None, str(exc))
@@ -139,6 +141,21 @@ def control_status(request: HttpRequest, exercise_id: int) -> HttpResponse:
     return render(
         request, "exercises/_control_status.html", _control_context(request, viewer.exercise)
     )
+
+
+@login_required
+@require_POST
+def control_announce(request: HttpRequest, exercise_id: int) -> HttpResponse:
+    viewer = _facilitator(request, exercise_id)
+    try:
+        message_broadcast(
+            exercise=viewer.exercise, user=request.user, body=request.POST.get("body", "")
+        )
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Announcement sent to every team and the projector.")
+    return redirect("exercises:control", exercise_id)
 
 
 @login_required
