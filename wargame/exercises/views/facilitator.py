@@ -230,6 +230,7 @@ def review(request: HttpRequest, exercise_id: int) -> HttpResponse:
                 (names[key], before[key], after[key], after[key] - before[key]) for key in names
             ],
             adjust_form=AdjustForm(scenario=scenario),
+            moves=turn.moves.select_related("team", "submitted_by").order_by("team__position"),
             team_names={team.id: team.name for team in scenario.teams},
             action_names={action.id: action.name for action in scenario.actions},
             indicator_names=names,
