@@ -1,3 +1,5 @@
+import json
+
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 
@@ -10,6 +12,14 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     Subclasses decide in ``connect`` which groups a connection may join; a browser cannot
     ask to join any group itself.
     """
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        """Anything but a JSON text frame is ignored: a bad frame never drops the connection."""
+        try:
+            content = json.loads(text_data) if text_data else None
+        except ValueError:
+            return
+        await self.receive_json(content)
 
     async def receive_json(self, content, **kwargs) -> None:
         if isinstance(content, dict) and content.get("type") == "ping":
