@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+WEB_APP = "wargame.asgi:application"
+WORKER_ARGS = ["--pool", "solo", "--loglevel", "WARNING", "--without-gossip", "--without-mingle"]
 
 
 def _free_port() -> int:
@@ -58,8 +62,19 @@ def _wait_until_up(url: str, server: subprocess.Popen) -> None:
     raise RuntimeError("the server did not answer within 30 s")
 
 
-@pytest.fixture
-def live_stack(transactional_db):
+def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE if args[0] == "daphne" else subprocess.DEVNULL,
+    )
+
+
+@contextmanager
+def stack(*, redis_url: str | None, beat_schedule: Path | None = None) -> Iterator[str]:
+    """Serve the app with daphne (and, with Redis, a Celery worker and optionally beat)."""
     port = _free_port()
     env = {
         **os.environ,
@@ -68,47 +83,15 @@ def live_stack(transactional_db):
         "DEADLINE_SWEEPER_THREAD": "true",
         "DEADLINE_SWEEP_SECONDS": "1",
     }
-    processes = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "wargame.asgi:application",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-    ]
-    if env.get("REDIS_URL"):
-        celery_app.control.purge()
+    env.pop("REDIS_URL", None)
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    processes = [_spawn(["daphne", "-b", "127.0.0.1", "-p", str(port), WEB_APP], env)]
+    if redis_url:
+        processes.append(_spawn(["celery", "-A", "wargame", "worker", *WORKER_ARGS], env))
+    if redis_url and beat_schedule:
         processes.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "wargame",
-                    "worker",
-                    "--pool",
-                    "solo",
-                    "--loglevel",
-                    "WARNING",
-                    "--without-gossip",
-                    "--without-mingle",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+            _spawn(["celery", "-A", "wargame", "beat", "--schedule", str(beat_schedule)], env)
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -122,6 +105,15 @@ def live_stack(transactional_db):
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@pytest.fixture
+def live_stack(transactional_db):
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:
+        celery_app.control.purge()
+    with stack(redis_url=redis_url) as url:
+        yield url
 
 
 @pytest.fixture
