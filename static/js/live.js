@@ -78,6 +78,7 @@
   let attempts = 0;
   let pinger = null;
   let connectedOnce = false;
+  let retry = null;
 
   function show(state, text) {
     body.dataset.liveState = state;
@@ -111,13 +112,21 @@
       clearInterval(pinger);
       show("offline", "reconnecting…");
       attempts += 1;
-      setTimeout(connect, Math.min(10000, 500 * 2 ** Math.min(attempts, 5)));
+      clearTimeout(retry);
+      retry = setTimeout(connect, Math.min(10000, 500 * 2 ** Math.min(attempts, 5)));
     };
   }
 
+  // A laptop that goes offline shows it at once; back online, it reconnects without waiting
+  // for the next retry and refreshes what it shows.
+  window.addEventListener("offline", function () {
+    if (socket) socket.close();
+  });
   window.addEventListener("online", function () {
-    if (socket && socket.readyState !== WebSocket.OPEN) {
-      socket.close();
+    if (!socket || socket.readyState === WebSocket.CLOSED) {
+      clearTimeout(retry);
+      attempts = 0;
+      connect();
     }
   });
   document.addEventListener("visibilitychange", function () {
