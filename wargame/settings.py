@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "wargame.core.middleware.DatabaseUnavailableMiddleware",
     "wargame.exercises.deadlines.DeadlineSweeperMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
 ]

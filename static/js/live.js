@@ -158,3 +158,19 @@
   document.addEventListener("DOMContentLoaded", update);
   update();
 })();
+
+// A request the server could not complete (503: the database was unreachable) leaves the
+// page as it was, so nothing typed is lost, and says so above the content.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:responseError", function (event) {
+    const banner = document.getElementById("request-failed");
+    if (!banner || event.detail.xhr.status !== 503) return;
+    banner.innerHTML = event.detail.xhr.responseText;
+    banner.classList.remove("d-none");
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    const banner = document.getElementById("request-failed");
+    if (banner && event.detail.successful) banner.classList.add("d-none");
+  });
+})();
