@@ -96,6 +96,12 @@ def test_a_class_plays_two_turns_in_browsers(live_stack, browser, screenshot):
     kenji.fill("#id_rationale", "Alliance first, but keep a door open to Beijing.")
     kenji.click("button[value=submit]")
     expect(kenji.locator("#move-status")).to_have_text("Submitted", timeout=TIMEOUT)
+    sam = others["united_states"]
+    sam.reload()
+    sam.click("button[value=submit]")
+    expect(sam.get_by_text("Write the team's objective before submitting.")).to_be_visible(
+        timeout=TIMEOUT
+    )
     for key, page in others.items():
         page.reload()
         _tick_first_action_and_submit(page, f"{key} plays its first card")
