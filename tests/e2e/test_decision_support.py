@@ -54,6 +54,7 @@ def test_ticking_an_action_updates_the_preview(live_stack, browser, screenshot):
     assert panel.locator("#preview-futures tbody tr").count() == 5
     assert hold_share is not None
     screenshot(page, "team-page-decision-support")
+    page.screenshot(path="artifacts/screenshots/team-page-decision-support-viewport.png")
 
     # Over budget: the panel says why instead of showing numbers.
     page.locator("input[name=act__jp_asian_nato]").check()

@@ -15,6 +15,7 @@ from .adjudicate import (
 from .bots import MIXED, STRATEGIES, choose_move
 from .endstates import Classification, classify
 from .moves import ActionChoice, InvalidMove, Move, action_cost, move_cost, validate_move
+from .odds import ActionOdds, ModifierOdds, package_odds
 from .scenario import Scenario, ScenarioError, load_scenario, load_scenario_text
 from .simulate import Distribution, SimulationResult, simulate
 from .state import WorldState, initial_state
@@ -23,6 +24,7 @@ __all__ = [
     "MIXED",
     "STRATEGIES",
     "ActionChoice",
+    "ActionOdds",
     "Adjudication",
     "Classification",
     "Delta",
@@ -30,6 +32,7 @@ __all__ = [
     "EventRoll",
     "FiredRule",
     "InvalidMove",
+    "ModifierOdds",
     "Move",
     "Roll",
     "Scenario",
@@ -44,6 +47,7 @@ __all__ = [
     "load_scenario",
     "load_scenario_text",
     "move_cost",
+    "package_odds",
     "simulate",
     "turn_rng",
     "validate_move",

@@ -46,6 +46,13 @@ class ExerciseForm(forms.Form):
         initial=True,
         label="Teams may message each other and make public statements",
     )
+    decision_support = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Decision support beside the move form",
+        help_text="Teams see the model's estimate of what their package is likely to do. "
+        "Switch it off if teams should judge unaided; you can change it during play.",
+    )
 
 
 class JoinCodeForm(forms.Form):
@@ -157,6 +164,7 @@ class MoveForm(forms.Form):
                     for key, parts in sections.items()
                     if parts
                 ],
+                css_id="move-actions",
             ),
             Fieldset(
                 "Intent and expectations",

@@ -36,6 +36,10 @@ class Exercise(models.Model):
     turns = models.PositiveSmallIntegerField()
     turn_minutes = models.PositiveSmallIntegerField(default=20)
     allow_team_messages = models.BooleanField(default=True)
+    decision_support = models.BooleanField(
+        default=True,
+        help_text="Teams see the model's estimate of their package's effects beside the move.",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SETUP)
     current_turn = models.PositiveSmallIntegerField(default=0)
     state = models.JSONField(help_text="The published world state (engine WorldState.to_dict()).")

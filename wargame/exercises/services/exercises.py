@@ -26,6 +26,7 @@ def exercise_create(
     turn_minutes: int = 20,
     seed: int | None = None,
     allow_team_messages: bool = True,
+    decision_support: bool = True,
 ) -> Exercise:
     scenario = get_scenario(scenario_slug)
     turns = scenario.turns.default if turns is None else turns
@@ -44,13 +45,20 @@ def exercise_create(
         turns=turns,
         turn_minutes=turn_minutes,
         allow_team_messages=allow_team_messages,
+        decision_support=decision_support,
         state=initial_state(scenario).to_dict(),
     )
     Team.objects.bulk_create(
         Team(exercise=exercise, key=team.id, name=team.name, position=position)
         for position, team in enumerate(scenario.teams)
     )
-    audit(exercise, "exercise.created", facilitator_actor(facilitator), scenario=scenario.id)
+    audit(
+        exercise,
+        "exercise.created",
+        facilitator_actor(facilitator),
+        scenario=scenario.id,
+        decision_support=decision_support,
+    )
     return exercise
 
 

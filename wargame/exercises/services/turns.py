@@ -31,13 +31,24 @@ def turn_lock(*, turn_id: int, actor: str, reason: str) -> bool:
     from wargame.exercises.tasks import adjudicate_turn
 
     with transaction.atomic():
+        # Wait for a submission or another lock holding the row, then read the time: a move
+        # committed first is never stamped after the lock. The UPDATE stays on the turn's own
+        # table: one that joins the exercise compiles to "id IN (subquery)", which PostgreSQL
+        # does not re-check after waiting, so two racing calls would both lock.
+        turn = (
+            Turn.objects.select_for_update(of=("self",))
+            .select_related("exercise")
+            .filter(pk=turn_id)
+            .first()
+        )
+        if turn is None or turn.exercise.status != Exercise.Status.RUNNING:
+            return False
         now = timezone.now()
-        locked = Turn.objects.filter(
-            pk=turn_id, status=Turn.Status.OPEN, exercise__status=Exercise.Status.RUNNING
-        ).update(status=Turn.Status.LOCKED, locked_at=now, paused_remaining=None)
+        locked = Turn.objects.filter(pk=turn_id, status=Turn.Status.OPEN).update(
+            status=Turn.Status.LOCKED, locked_at=now, paused_remaining=None
+        )
         if not locked:
             return False
-        turn = Turn.objects.select_related("exercise").get(pk=turn_id)
         audit(turn.exercise, "turn.locked", actor, turn_number=turn.number, reason=reason)
         notify(turn.exercise_id, "turn.locked", everyone=True, turn=turn.number)
         transaction.on_commit(lambda: adjudicate_turn.delay(turn_id))

@@ -20,6 +20,7 @@ from wargame.exercises.selectors import (
     roster,
 )
 from wargame.exercises.services.audit import facilitator_actor
+from wargame.exercises.services.decision_support import exercise_set_decision_support
 from wargame.exercises.services.errors import ServiceError
 from wargame.exercises.services.exercises import exercise_create, exercise_end, exercise_start
 from wargame.exercises.services.messages import message_broadcast
@@ -182,6 +183,10 @@ def control_action(request: HttpRequest, exercise_id: int, action: str) -> HttpR
             exercise_start(exercise_id=exercise.pk, user=user)
         elif action == "end":
             exercise_end(exercise_id=exercise.pk, user=user)
+        elif action in ("aid-on", "aid-off"):
+            exercise_set_decision_support(
+                exercise_id=exercise.pk, user=user, enabled=action == "aid-on"
+            )
         elif turn is None:
             raise ServiceError("Start the exercise first.")
         elif action == "lock":

@@ -1,0 +1,112 @@
+"""The preview fragment: for the team's own players, only while the aid is on; the
+facilitator's switch, with its audit trail."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from wargame.exercises import preview as preview_module
+from wargame.exercises.access import remember_observer
+from wargame.exercises.models import AuditEvent
+from wargame.exercises.preview import decision_support_timeline
+from wargame.exercises.services.decision_support import exercise_set_decision_support
+
+from .helpers import facilitator, facilitator_client, play_turn, player_client, running_exercise
+
+pytestmark = pytest.mark.django_db
+
+TICKED = {"act__jp_defence_buildup": "on", "act__jp_china_thaw": "on"}
+
+
+def _url(exercise) -> str:
+    return reverse("exercises:preview", args=[exercise.pk])
+
+
+def test_a_player_sees_the_estimate_for_the_ticked_package():
+    exercise = running_exercise()
+    client, _ = player_client(exercise, "japan")
+    page = client.get(_url(exercise), TICKED, HTTP_HX_REQUEST="true")
+    assert page.status_code == 200
+    assert page["Cache-Control"] == "private, no-store"
+    assert "400 simulated games" in page.text
+    assert "jp_defence_buildup" in page.text and "jp_china_thaw" in page.text
+    assert "model's estimates" in page.text
+    assert "Main risks" in page.text
+    held = client.get(_url(exercise))
+    assert "Nothing ticked" in held.text
+
+
+def test_a_package_over_budget_is_explained():
+    exercise = running_exercise()
+    client, _ = player_client(exercise, "japan")
+    everything = {
+        f"act__{a}": "on" for a in ("jp_defence_buildup", "jp_asian_nato", "jp_retaliate")
+    }
+    page = client.get(_url(exercise), everything)
+    assert "Fix the package" in page.text
+    assert "budget" in page.text
+
+
+def test_only_the_teams_players_get_a_preview():
+    exercise = running_exercise()
+    url = _url(exercise)
+    observer = Client()
+    session = observer.session
+    remember_observer(session, exercise)
+    session.save()
+    other = Client()
+    other.force_login(facilitator("mallory"))
+    for client in (facilitator_client(exercise), observer, other, Client()):
+        assert client.get(url, TICKED).status_code == 404
+    elsewhere = running_exercise(user=exercise.facilitator)
+    player, _ = player_client(exercise, "japan")
+    assert player.get(_url(elsewhere), TICKED).status_code == 404
+
+
+def test_switched_off_means_no_estimate_at_all(monkeypatch):
+    exercise = running_exercise(decision_support=False)
+    monkeypatch.setattr(preview_module, "simulate", pytest.fail)
+    client, _ = player_client(exercise, "japan")
+    page = client.get(_url(exercise), TICKED)
+    assert "switched decision support off" in page.text
+    assert "simulated games" not in page.text
+    team_page = client.get(reverse("exercises:team", args=[exercise.pk]))
+    assert 'id="decision-support"' in team_page.text  # so that switching on shows it live
+
+
+def test_the_facilitator_switches_it_from_the_control_room():
+    exercise = running_exercise()
+    client = facilitator_client(exercise)
+    room = client.get(reverse("exercises:control", args=[exercise.pk]))
+    assert "Switch it off" in room.text
+    client.post(reverse("exercises:control_action", args=[exercise.pk, "aid-off"]))
+    exercise.refresh_from_db()
+    assert exercise.decision_support is False
+    play_turn(exercise)
+    client.post(reverse("exercises:control_action", args=[exercise.pk, "aid-on"]))
+    exercise.refresh_from_db()
+    assert exercise.decision_support is True
+    events = AuditEvent.objects.filter(action="exercise.decision_support")
+    assert [(e.data["enabled"], e.turn_number) for e in events] == [(False, 1), (True, 2)]
+    timeline = decision_support_timeline(exercise)
+    assert [(t["enabled"], t["turn"]) for t in timeline] == [(True, None), (False, 1), (True, 2)]
+
+
+def test_switching_to_the_same_value_records_nothing():
+    exercise = running_exercise()
+    exercise_set_decision_support(exercise_id=exercise.pk, user=exercise.facilitator, enabled=True)
+    assert not AuditEvent.objects.filter(action="exercise.decision_support").exists()
+
+
+def test_the_create_form_sets_the_flag():
+    user = facilitator()
+    client = Client()
+    client.force_login(user)
+    client.post(
+        reverse("exercises:new"),
+        {"title": "Unaided", "scenario": "japan-korea-2025", "turns": 4, "turn_minutes": 20},
+    )
+    exercise = user.exercises.get()
+    assert exercise.decision_support is False  # an unticked checkbox
+    created = AuditEvent.objects.get(exercise=exercise, action="exercise.created")
+    assert created.data["decision_support"] is False
