@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "wargame.core",
     "wargame.exercises",
+    "wargame.reports",
+    "wargame.questionnaires",
 ]
 
 MIDDLEWARE = [

@@ -11,4 +11,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("wargame.exercises.urls")),
+    path("", include("wargame.reports.urls")),
+    path("", include("wargame.questionnaires.urls")),
 ]

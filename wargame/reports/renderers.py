@@ -1,0 +1,154 @@
+"""Render the gathered report structure as HTML, PDF, a ZIP of CSV tables, or JSON.
+
+Each renderer takes the dict from ``gather.report_data`` and returns bytes (or a string for
+the HTML fragment shown in the app). HTML and PDF come from the same template; the PDF is
+WeasyPrint's rendering of it with the print rules of ``static/css/report.css``.
+"""
+
+import csv
+import io
+import json
+import re
+import zipfile
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+
+from wargame.exercises.charts import indicator_charts
+from wargame.exercises.scenarios import get_scenario
+from wargame.reports.tables import TABLES, tables_for
+
+CSS_PATH = "css/report.css"
+SVG_ID = re.compile(r'\b(id|xlink:href|href)="#?(activate-serie-\d+)')
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CONTENT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "csv": "application/zip",
+    "json": "application/json",
+}
+EXTENSIONS = {"html": "html", "pdf": "pdf", "csv": "zip", "json": "json"}
+
+
+@cache
+def report_css() -> str:
+    path = finders.find(CSS_PATH)
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+def charts(data: dict) -> list[dict[str, str]]:
+    """The indicator charts (pygal SVG), one per indicator group: the app's own charts."""
+    scenario = get_scenario(data["scenario"]["id"])
+    history = [point["values"] for point in data["indicator_series"]]
+    result = []
+    for number, chart in enumerate(indicator_charts(scenario, history), start=1):
+        # pygal numbers its ids per chart: make them unique within the report.
+        svg = SVG_ID.sub(lambda m, n=number: f'{m.group(1)}="chart{n}-{m.group(2)}', chart["svg"])
+        result.append({**chart, "svg": svg})
+    return result
+
+
+def context(data: dict, *, standalone: bool, chart_list: list | None = None) -> dict[str, Any]:
+    names = {team["key"]: team["name"] for team in data["teams"]}
+    indicator_names = {i["id"]: i["name"] for i in data["indicators"]}
+    teams_by_key = {team["key"]: team for team in data["teams"]}
+    confidence_by_team: dict[str, list[dict]] = {}
+    for row in data["confidence"]:
+        confidence_by_team.setdefault(row["team"], []).append(row)
+    summary = []
+    for key, rows in confidence_by_team.items():
+        confidences = [r["confidence"] for r in rows if r["confidence"] is not None]
+        rolls = sum(r["rolls"] for r in rows)
+        successes = sum(r["successes"] for r in rows)
+        progress = [r["objective_progress"] for r in rows if r["objective_progress"] is not None]
+        summary.append(
+            {
+                "team": key,
+                "rows": rows,
+                "mean_confidence": sum(confidences) / len(confidences) if confidences else None,
+                "success_share": successes / rolls if rolls else None,
+                "rolls": rolls,
+                "successes": successes,
+                "objective_progress": sum(progress) if progress else None,
+                "objectives": teams_by_key[key]["objectives"],
+            }
+        )
+    return {
+        "data": data,
+        "standalone": standalone,
+        "css": report_css() if standalone else "",
+        "charts": chart_list if chart_list is not None else charts(data),
+        "team_names": names,
+        "indicator_names": indicator_names,
+        "confidence_summary": summary,
+        "tables": tables_for(data),
+        "all_tables": TABLES,
+    }
+
+
+def render_html(data: dict, *, standalone: bool = True) -> str:
+    """The report page: a complete document (standalone) or the body shown in the app."""
+    template = "reports/document.html" if standalone else "reports/_report.html"
+    return render_to_string(template, context(data, standalone=standalone))
+
+
+def html_bytes(data: dict) -> bytes:
+    return render_html(data).encode("utf-8")
+
+
+def pdf_bytes(data: dict, *, progress: Callable[[int], None] | None = None) -> bytes:
+    from weasyprint import HTML  # imported late: loading pango takes a while
+
+    html = render_html(data)
+    if progress:
+        progress(40)
+    document = HTML(string=html, base_url=None).render()
+    if progress:
+        progress(80)
+    return document.write_pdf()
+
+
+def neutralise(value: Any) -> Any:
+    """A cell safe to open in a spreadsheet: text starting like a formula gets a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def csv_bytes(data: dict) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        for table in tables_for(data):
+            text = io.StringIO()
+            columns = [column for column, _ in table.columns]
+            writer = csv.DictWriter(text, fieldnames=columns, lineterminator="\n")
+            writer.writeheader()
+            for row in table.rows(data):
+                writer.writerow({key: neutralise(row.get(key)) for key in columns})
+            bundle.writestr(f"{table.name}.csv", text.getvalue())
+        dictionary = io.StringIO()
+        writer = csv.writer(dictionary, lineterminator="\n")
+        writer.writerow(["table", "column", "meaning"])
+        for table in tables_for(data):
+            writer.writerow([table.name, "", table.description])
+            for column, meaning in table.columns:
+                writer.writerow([table.name, column, meaning])
+        bundle.writestr("data_dictionary.csv", dictionary.getvalue())
+    return buffer.getvalue()
+
+
+def json_bytes(data: dict) -> bytes:
+    return json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
+
+
+def render(data: dict, fmt: str, *, progress: Callable[[int], None] | None = None) -> bytes:
+    if fmt == "pdf":
+        return pdf_bytes(data, progress=progress)
+    renderers = {"html": html_bytes, "csv": csv_bytes, "json": json_bytes}
+    if fmt not in renderers:
+        raise ValueError(f"Unknown report format {fmt!r}: choose html, pdf, csv or json.")
+    return renderers[fmt](data)
