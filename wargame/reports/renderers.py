@@ -5,6 +5,7 @@ the HTML fragment shown in the app). HTML and PDF come from the same template; t
 WeasyPrint's rendering of it with the print rules of ``static/css/report.css``.
 """
 
+import base64
 import csv
 import io
 import json
@@ -90,10 +91,23 @@ def context(data: dict, *, standalone: bool, chart_list: list | None = None) -> 
     }
 
 
-def render_html(data: dict, *, standalone: bool = True) -> str:
-    """The report page: a complete document (standalone) or the body shown in the app."""
+def render_html(data: dict, *, standalone: bool = True, for_pdf: bool = False) -> str:
+    """The report page: a complete document (standalone) or the body shown in the app.
+
+    For the PDF, each chart's SVG goes in as an image: WeasyPrint then draws it with its
+    SVG renderer instead of styling every node of it as HTML, which is much faster.
+    """
     template = "reports/document.html" if standalone else "reports/_report.html"
-    return render_to_string(template, context(data, standalone=standalone))
+    chart_list = charts(data)
+    if for_pdf:
+        chart_list = [{**chart, "src": _data_uri(chart["svg"])} for chart in chart_list]
+    return render_to_string(template, context(data, standalone=standalone, chart_list=chart_list))
+
+
+def _data_uri(svg: str) -> str:
+    if "xmlns=" not in svg.split(">", 1)[0]:
+        svg = svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"', 1)
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
 def html_bytes(data: dict) -> bytes:
@@ -103,7 +117,7 @@ def html_bytes(data: dict) -> bytes:
 def pdf_bytes(data: dict, *, progress: Callable[[int], None] | None = None) -> bytes:
     from weasyprint import HTML  # imported late: loading pango takes a while
 
-    html = render_html(data)
+    html = render_html(data, for_pdf=True)
     if progress:
         progress(40)
     document = HTML(string=html, base_url=None).render()
