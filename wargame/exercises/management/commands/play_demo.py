@@ -13,6 +13,13 @@ from wargame.exercises.services.exercises import exercise_create, exercise_start
 from wargame.exercises.services.moves import move_submit, participant_join
 from wargame.exercises.services.turns import turn_adjudicate, turn_lock, turn_publish
 
+GUESSES = ["push harder", "hold its course", "look for a deal", "hedge and wait"]
+STATEMENTS = {
+    "hawkish": "We will not be pushed around; our partners can count on us.",
+    "accommodating": "We seek calm and dialogue with all our neighbours.",
+    "hedging": "We keep every option open and our alliances close.",
+    "random": "",
+}
 RATIONALES = {
     "hawkish": "Show strength early so that the others price in our resolve.",
     "accommodating": "Lower the temperature and buy time for a settlement.",
@@ -84,9 +91,14 @@ class Command(BaseCommand):
                     for c in move.actions
                 ],
                 "objective": f"Play a {strategy} turn.",
+                "expectations": {
+                    other: f"{scenario.team(other).name} will {rng.choice(GUESSES)}."
+                    for other in bots
+                    if other != team_key
+                },
                 "confidence": rng.randint(2, 5),
                 "rationale": RATIONALES[strategy],
-                "statement": "",
+                "statement": STATEMENTS[strategy] if rng.random() < 0.5 else "",
             }
             move_submit(participant=participant, turn_id=turn.pk, base_revision=0, answers=answers)
         turn_lock(turn_id=turn.pk, actor=facilitator_actor(user), reason="facilitator")
