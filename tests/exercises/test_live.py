@@ -1,0 +1,145 @@
+"""Live updates over the exercise websocket: who may connect and who hears what.
+
+Uses the Redis channel layer when REDIS_URL is set (as CI does), the in-memory one otherwise.
+"""
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+
+from tests.exercises.factories import (
+    UserFactory,
+    answers,
+    current_turn,
+    join,
+    make_exercise,
+    save_draft,
+    start,
+    submit,
+)
+from wargame.asgi import application
+from wargame.exercises.access import remember_observer, remember_player
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+
+
+@sync_to_async
+def _world() -> dict:
+    """Alice's running exercise and a session cookie for each persona."""
+    alice = UserFactory(username="alice")
+    exercise = make_exercise(alice)
+    start(exercise)
+    bob = join(exercise, "japan", "Bob")
+    charlie = join(exercise, "china", "Charlie")
+    mallory = UserFactory(username="mallory")
+    make_exercise(mallory)
+
+    def session(*, user=None, player=None, observe=False) -> str:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        store = client.session
+        if player is not None:
+            remember_player(store, player)
+        if observe:
+            remember_observer(store, exercise)
+        store.save()
+        return store.session_key
+
+    return {
+        "exercise": exercise,
+        "turn": current_turn(exercise),
+        "bob": bob,
+        "charlie": charlie,
+        "sessions": {
+            "alice": session(user=alice),
+            "bob": session(player=bob),
+            "charlie": session(player=charlie),
+            "olivia": session(observe=True),
+            "mallory": session(user=mallory),
+            "anonymous": None,
+        },
+    }
+
+
+def _socket(world: dict, persona: str) -> WebsocketCommunicator:
+    headers = [ORIGIN]
+    key = world["sessions"][persona]
+    if key:
+        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode()))
+    return WebsocketCommunicator(application, f"/ws/exercises/{world['exercise'].pk}/", headers)
+
+
+@pytest.mark.parametrize(
+    ("persona", "accepted"),
+    [
+        ("alice", True),
+        ("bob", True),
+        ("charlie", True),
+        ("olivia", True),
+        ("anonymous", False),
+        ("mallory", False),
+    ],
+)
+async def test_who_may_listen_to_an_exercise(persona, accepted):
+    world = await _world()
+    socket = _socket(world, persona)
+    connected, code = await socket.connect(timeout=3)
+    try:
+        assert connected is accepted
+        if not accepted:
+            assert code == 4403
+    finally:
+        await socket.disconnect()
+
+
+async def test_a_player_hears_own_teams_drafts_and_not_the_others():
+    world = await _world()
+    if settings.REDIS_URL:
+        assert type(get_channel_layer()).__name__ == "RedisChannelLayer"
+    bob, alice, olivia = _socket(world, "bob"), _socket(world, "alice"), _socket(world, "olivia")
+    for socket in (alice, olivia, bob):
+        assert (await socket.connect(timeout=3))[0]
+    try:
+        # Bob's arrival is announced to the control room only.
+        presence = await alice.receive_json_from(timeout=3)
+        assert presence == {"event": "presence", "exercise": world["exercise"].pk}
+        assert await olivia.receive_nothing(timeout=0.3)
+
+        china = await sync_to_async(save_draft)(
+            world["charlie"], world["turn"], answers("china"), base=0
+        )
+        japan = await sync_to_async(save_draft)(
+            world["bob"], world["turn"], answers("japan"), base=0
+        )
+
+        heard = await bob.receive_json_from(timeout=3)
+        assert heard == {
+            "event": "draft.saved",
+            "exercise": world["exercise"].pk,
+            "turn": 1,
+            "revision": japan.revision,
+            "by": world["bob"].pk,
+        }
+        assert await bob.receive_nothing(timeout=0.5)
+
+        # The facilitator hears both teams, in order; the observer hears neither.
+        heard = [await alice.receive_json_from(timeout=3) for _ in range(2)]
+        assert [(m["event"], m["by"]) for m in heard] == [
+            ("draft.saved", world["charlie"].pk),
+            ("draft.saved", world["bob"].pk),
+        ]
+        assert china.revision == 1
+        assert await olivia.receive_nothing(timeout=0.3)
+
+        # A submission goes the same way: Bob is not told when China submits.
+        await sync_to_async(submit)(world["charlie"], world["turn"], answers("china"), base=1)
+        assert await bob.receive_nothing(timeout=0.5)
+    finally:
+        for socket in (bob, alice, olivia):
+            await socket.disconnect()
