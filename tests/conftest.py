@@ -6,6 +6,7 @@ service fails the test, so CI can never pass by skipping.
 """
 
 import os
+import uuid
 
 import pytest
 import redis
@@ -48,9 +49,16 @@ def postgres(db) -> None:
 
 @pytest.fixture(autouse=True)
 def _test_client_settings(settings) -> None:
-    """Serve like a developer's machine: plain HTTP, static files without collectstatic."""
+    """Serve like a developer's machine: plain HTTP, static files without collectstatic.
+
+    Each test gets a cache of its own (a key prefix), so that counters such as the join
+    throttle never leak from one test into the next, without flushing a shared Redis.
+    """
     settings.SECURE_SSL_REDIRECT = False
     settings.DEADLINE_SWEEPER_THREAD = False
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+    }
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -39,6 +39,7 @@ from wargame.exercises.services.turns import (
     turn_adjust_indicator,
     turn_edit_narrative,
     turn_extend,
+    turn_lock,
     turn_pause,
     turn_publish,
     turn_reopen,
@@ -359,6 +360,19 @@ def test_the_deadline_sweep_locks_expired_turns_only(clock, running):
 
     with audited(running):
         assert turns_lock_expired() == 0
+
+
+def test_a_sweep_that_found_the_turn_expired_does_not_lock_it_once_extended(clock, running, alice):
+    turn = current_turn(running)
+    clock.advance(minutes=running.turn_minutes, seconds=1)
+    found_expired_at = clock.now
+    turn_extend(turn_id=turn.pk, minutes=5, user=alice)  # between the sweep's read and lock
+    with audited(running):
+        assert not turn_lock(
+            turn_id=turn.pk, actor="system", reason="deadline", expired_by=found_expired_at
+        )
+    turn.refresh_from_db()
+    assert turn.status == Turn.Status.OPEN
 
 
 def test_the_sweep_leaves_paused_and_ended_exercises_alone(clock, alice):

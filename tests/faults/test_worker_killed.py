@@ -117,11 +117,14 @@ def test_worker_killed_mid_adjudication_adjudicates_once_with_the_same_result(po
         )
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
+        killed_at = time.monotonic()
         blocker.rollback()
         turn.refresh_from_db()
         assert turn.status == Turn.Status.LOCKED
         assert turn.adjudication is None
 
+        # The broker gives the task out again once its visibility timeout has passed.
+        time.sleep(max(0.0, killed_at + VISIBILITY + 0.5 - time.monotonic()))
         worker = _worker(redis_url)
         _wait(
             lambda: Turn.objects.get(pk=turn.pk).status == Turn.Status.ADJUDICATED,

@@ -26,8 +26,13 @@ from wargame.exercises.text import clean_text
 EXTEND_MINUTES = range(1, 121)
 
 
-def turn_lock(*, turn_id: int, actor: str, reason: str) -> bool:
-    """Lock an open turn; True if this call locked it, False if it was no longer open."""
+def turn_lock(*, turn_id: int, actor: str, reason: str, expired_by: datetime | None = None) -> bool:
+    """Lock an open turn; True if this call locked it, False if it was no longer open.
+
+    With ``expired_by`` (the deadline sweep), lock only if the turn's deadline still lies
+    before that time and the turn is not paused: a facilitator who extended or paused it a
+    moment ago wins over the sweep.
+    """
     from wargame.exercises.tasks import adjudicate_turn
 
     with transaction.atomic():
@@ -44,9 +49,10 @@ def turn_lock(*, turn_id: int, actor: str, reason: str) -> bool:
         if turn is None or turn.exercise.status != Exercise.Status.RUNNING:
             return False
         now = timezone.now()
-        locked = Turn.objects.filter(pk=turn_id, status=Turn.Status.OPEN).update(
-            status=Turn.Status.LOCKED, locked_at=now, paused_remaining=None
-        )
+        claim = Turn.objects.filter(pk=turn_id, status=Turn.Status.OPEN)
+        if expired_by is not None:
+            claim = claim.filter(deadline__lte=expired_by, paused_remaining__isnull=True)
+        locked = claim.update(status=Turn.Status.LOCKED, locked_at=now, paused_remaining=None)
         if not locked:
             return False
         audit(turn.exercise, "turn.locked", actor, turn_number=turn.number, reason=reason)
@@ -64,7 +70,10 @@ def turns_lock_expired(*, now: datetime | None = None) -> int:
         paused_remaining__isnull=True,
         exercise__status=Exercise.Status.RUNNING,
     ).values_list("pk", flat=True)
-    return sum(turn_lock(turn_id=pk, actor=SYSTEM, reason="deadline") for pk in list(expired))
+    return sum(
+        turn_lock(turn_id=pk, actor=SYSTEM, reason="deadline", expired_by=now)
+        for pk in list(expired)
+    )
 
 
 def turn_lock_if_expired(turn: Turn | None) -> Turn | None:
@@ -75,7 +84,9 @@ def turn_lock_if_expired(turn: Turn | None) -> Turn | None:
         and turn.deadline is not None
         and turn.deadline <= timezone.now()
     )
-    if expired and turn_lock(turn_id=turn.pk, actor=SYSTEM, reason="deadline"):
+    if expired and turn_lock(
+        turn_id=turn.pk, actor=SYSTEM, reason="deadline", expired_by=timezone.now()
+    ):
         turn.refresh_from_db()
     return turn
 
