@@ -12,7 +12,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
 	touch $@
 
 run: export DEBUG ?= true
@@ -27,6 +27,11 @@ test: $(VENV)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
+
+# The load benchmark on the real stack (PostgreSQL, Redis, uvicorn, Celery): bench/README.md.
+# BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--levels 2".
+bench: $(VENV)/.installed
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 format: $(VENV)/.installed
 	$(BIN)/ruff format .

@@ -1,0 +1,593 @@
+"""Locust users that play whole exercises like browsers do; started by bench/run.py.
+
+    BENCH_JOIN=join.json BENCH_OUT=out.json BENCH_MODE=play \
+        locust -f bench/locustfile.py --headless --host http://127.0.0.1:PORT ...
+
+Modes (``BENCH_MODE``):
+
+- ``play``: one ``Facilitator`` per exercise and its players (``Player``). A player rejoins
+  with its personal link (session cookie), reads the team page, keeps a websocket open
+  (pinging every 25 s as live.js does), and until the exercise ends saves drafts, chats and,
+  one player per team and turn, submits the move. Like the page's htmx, every notification
+  makes it re-fetch the fragments that listen to that event (move, situation, messages,
+  questionnaire cards, decision support). The facilitator logs in, keeps the control room
+  open (same re-fetching), waits for its players' websockets, starts the exercise, and each
+  turn locks it (the last turn is left to its deadline), waits for the Celery worker's
+  adjudication, opens the review and publishes. When every facilitator is done the run stops.
+- ``throughput``: readers fetch a player's team page back to back.
+- ``bare``: the same readers fetch the bare Django view (bench/bare_app.py).
+
+At exit it writes ``BENCH_OUT``: locust's figures per kind of request, and the raw timing
+of the notifications (publish click, lock click, deadline; when each connected player's
+websocket received ``turn.published`` / ``turn.locked``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import os
+import random
+import re
+import time
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import gevent
+import websocket
+from gevent.event import Event
+from locust import FastHttpUser, between, constant, events, task
+
+CONFIG = json.loads(Path(os.environ["BENCH_JOIN"]).read_text())
+OUT = Path(os.environ["BENCH_OUT"])
+MODE = os.environ.get("BENCH_MODE", "play")
+THINK = tuple(float(x) for x in os.environ.get("BENCH_THINK", "4,10").split(","))
+TURN_SECONDS = float(os.environ.get("BENCH_TURN_SECONDS", "30"))
+PLAY_TURNS = int(os.environ.get("BENCH_PLAY_TURNS", "3"))
+DEADLINE_TURN = os.environ.get("BENCH_DEADLINE_TURN", "true") == "true"
+DECISION_SUPPORT = os.environ.get("BENCH_DECISION_SUPPORT", "true") == "true"
+PING_SECONDS = 25
+REVIEW_SECONDS = float(os.environ.get("BENCH_REVIEW_SECONDS", "2"))  # reading the review
+QUIT_DELAY = float(os.environ.get("BENCH_QUIT_DELAY", "5"))  # for the last notifications
+WAIT_LIMIT = 120  # no single wait of a facilitator lasts longer than this
+
+HTMX = {"HX-Request": "true"}
+# What each part of the team page listens to (templates/exercises/team.html, _move.html).
+LIVE = {
+    "move": {
+        "turn.opened",
+        "turn.locked",
+        "turn.published",
+        "deadline.changed",
+        "draft.saved",
+        "move.submitted",
+        "exercise.finished",
+    },
+    "situation": {"turn.opened", "turn.locked", "turn.published", "exercise.finished"},
+    "cards": {"questionnaire.window", "turn.opened", "exercise.finished"},
+    "messages": {"message.new"},
+    "preview": {"decision_support.changed"},
+}
+CONTROL_LIVE = {
+    "status": {
+        "turn.opened",
+        "turn.locked",
+        "turn.adjudicated",
+        "turn.published",
+        "deadline.changed",
+        "draft.saved",
+        "move.submitted",
+        "participant.joined",
+        "presence",
+        "exercise.finished",
+    },
+    "rates": {
+        "questionnaire.answered",
+        "questionnaire.window",
+        "participant.joined",
+        "turn.opened",
+        "exercise.finished",
+    },
+    "messages": {"message.new"},
+}
+TIMED_EVENTS = ("turn.published", "turn.locked")
+
+# Shared by every user of this process (locust runs them as greenlets of one process).
+PLAYERS = [
+    {"exercise": ex["id"], "team": team["key"], "index": n, "slots": len(team["players"]), **p}
+    for ex in CONFIG["exercises"]
+    for team in ex["teams"]
+    for n, p in enumerate(team["players"])
+]
+_player_ids = itertools.count()
+_facilitator_ids = itertools.count()
+_reader_ids = itertools.count()
+connected: dict[int, set[int]] = defaultdict(set)  # exercise -> players with an open socket
+received: dict[str, dict[int, float]] = defaultdict(dict)  # "ex:turn:event" -> player -> time
+marks: list[dict] = []  # publish / lock clicks and deadlines, with who was connected then
+counters: dict[str, int] = defaultdict(int)
+facilitators_done = []
+
+
+def _fire(environment, name: str, started: float, error: Exception | None = None) -> None:
+    environment.events.request.fire(
+        request_type="WS",
+        name=name,
+        response_time=(time.time() - started) * 1000,
+        response_length=0,
+        exception=error,
+        context={},
+    )
+
+
+def _cookie(client, name: str) -> str:
+    return next((c.value for c in client.cookiejar if c.name == name), "")
+
+
+class LiveSocket:
+    """A browser's websocket: connects with the session cookie, pings, reconnects."""
+
+    def __init__(self, user, on_event, *, player_id: int | None = None) -> None:
+        self.user = user
+        self.on_event = on_event
+        self.player_id = player_id
+        self.exercise = user.exercise_id
+        self.ws = None
+        self.closing = False
+        self.up = Event()
+        self.greenlet = gevent.spawn(self._run)
+
+    def _url(self) -> str:
+        host = urlsplit(self.user.host).netloc
+        return f"ws://{host}/ws/exercises/{self.exercise}/"
+
+    def _connect(self) -> bool:
+        started = time.time()
+        try:
+            self.ws = websocket.create_connection(
+                self._url(),
+                cookie=f"sessionid={_cookie(self.user.client, 'sessionid')}",
+                origin=self.user.host,
+                timeout=30,
+            )
+            self.ws.settimeout(None)
+        except Exception as exc:
+            _fire(self.user.environment, "websocket connect", started, exc)
+            return False
+        _fire(self.user.environment, "websocket connect", started)
+        if self.player_id is not None:
+            connected[self.exercise].add(self.player_id)
+        self.up.set()
+        return True
+
+    def _pinger(self) -> None:
+        while not self.closing:
+            gevent.sleep(PING_SECONDS)
+            try:
+                self.ws.send(json.dumps({"type": "ping"}))
+            except Exception:
+                return
+
+    def _run(self) -> None:
+        attempts = 0
+        while not self.closing:
+            if not self._connect():
+                attempts += 1
+                gevent.sleep(min(10, 0.5 * 2 ** min(attempts, 5)))
+                continue
+            if attempts:
+                self.on_event({"event": "reconnected"}, time.time())
+            attempts = 0
+            pinger = gevent.spawn(self._pinger)
+            try:
+                while True:
+                    frame = self.ws.recv()
+                    now = time.time()
+                    if not frame:
+                        break
+                    self.on_event(json.loads(frame), now)
+            except Exception as exc:
+                if not self.closing:
+                    counters["websocket dropped"] += 1
+                    _fire(self.user.environment, "websocket dropped", time.time(), exc)
+            finally:
+                pinger.kill(block=False)
+                if self.player_id is not None:
+                    connected[self.exercise].discard(self.player_id)
+                self.up.clear()
+            attempts += 1
+
+    def close(self) -> None:
+        self.closing = True
+        if self.player_id is not None:
+            connected[self.exercise].discard(self.player_id)
+        if self.ws is not None:
+            with contextlib.suppress(Exception):
+                self.ws.close()
+        self.greenlet.kill(block=False)
+
+
+class Refresher:
+    """Re-fetches the parts of a page that listen to the events received, like htmx does:
+    one request per part at a time; events arriving meanwhile queue one more fetch."""
+
+    def __init__(self, fetchers: dict, live: dict[str, set[str]]) -> None:
+        self.fetchers = fetchers
+        self.live = live
+        self.pending: set[str] = set()
+        self.wake = Event()
+        self.greenlet = gevent.spawn(self._run)
+
+    def event(self, name: str) -> None:
+        parts = {part for part, names in self.live.items() if name in names}
+        if name == "reconnected":
+            parts = set(self.live)
+        if parts:
+            self.pending |= parts
+            self.wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self.wake.wait()
+            self.wake.clear()
+            parts, self.pending = self.pending, set()
+            for part in sorted(parts):
+                try:
+                    self.fetchers[part]()
+                except Exception:  # noqa: S112 (counted by locust as a failed request)
+                    continue
+
+    def stop(self) -> None:
+        self.greenlet.kill(block=False)
+
+
+REVISION = re.compile(r'name="revision" value="(\d+)"')
+TURN = re.compile(r"Your move for turn (\d+)")
+DEADLINE = re.compile(r'data-deadline="([^"]+)"')
+
+
+class Player(FastHttpUser):
+    fixed_count = len(PLAYERS) if MODE == "play" else 0
+    wait_time = between(*THINK)
+
+    def on_start(self) -> None:
+        me = PLAYERS[next(_player_ids)]
+        self.me = me
+        self.exercise_id = me["exercise"]
+        self.package = CONFIG["packages"][me["team"]]
+        self.turn = 0
+        self.open = False
+        self.revision = 0
+        self.submitted: set[int] = set()
+        self.saves: dict[int, int] = defaultdict(int)
+        self.client.get(f"/rejoin/{me['token']}/", name="rejoin", allow_redirects=False)
+        self._read_move(self._get(f"/play/{self.exercise_id}/", "team page"))
+        self.preview()
+        ex = self.exercise_id
+        self.refresher = Refresher(
+            {
+                "move": self.refresh_move,
+                "situation": lambda: self._get(
+                    f"/play/{ex}/fragments/situation/", "situation fragment", HTMX
+                ),
+                "cards": lambda: self._get(
+                    f"/play/{ex}/questionnaires/cards/", "questionnaire cards", HTMX
+                ),
+                "messages": lambda: self._get(
+                    f"/play/{ex}/fragments/messages/", "messages fragment", HTMX
+                ),
+                "preview": self.preview,
+            },
+            LIVE,
+        )
+        self.socket = LiveSocket(self, self.on_event, player_id=me["id"])
+
+    def on_stop(self) -> None:
+        self.socket.close()
+        self.refresher.stop()
+
+    def on_event(self, message: dict, at: float) -> None:
+        name = message.get("event")
+        if name in TIMED_EVENTS:
+            received[f"{self.exercise_id}:{message.get('turn')}:{name}"][self.me["id"]] = at
+        if name == "draft.saved" and message.get("by") == self.me["id"]:
+            return
+        self.refresher.event(name)
+
+    def _get(self, url: str, name: str, headers: dict | None = None) -> str:
+        with self.client.get(url, name=name, headers=headers, catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(f"HTTP {response.status_code}")
+                return ""
+            return response.text or ""
+
+    def _read_move(self, html: str) -> None:
+        if match := TURN.search(html):
+            self.turn = int(match.group(1))
+        if match := REVISION.search(html):
+            self.revision = int(match.group(1))
+        self.open = 'name="intent" value="submit"' in html
+
+    def refresh_move(self) -> None:
+        self._read_move(
+            self._get(f"/play/{self.exercise_id}/fragments/move/", "move fragment", HTMX)
+        )
+        self.preview()
+
+    def preview(self, actions: list[str] | None = None) -> None:
+        """The decision-support panel loads with the open move form and on every change."""
+        if not (DECISION_SUPPORT and self.open):
+            return
+        query = "&".join(f"act__{a}=on" for a in actions or [])
+        self._get(f"/play/{self.exercise_id}/preview/?{query}", "decision support", HTMX)
+
+    def _form(self, actions: list[str], intent: str) -> dict:
+        others = self.package["others"]
+        data = {
+            "revision": str(self.revision),
+            "objective": f"Turn {self.turn}: keep the alliance and the economy steady",
+            "confidence": str(random.randint(1, 5)),
+            "rationale": "We weigh the allies' reactions against the cost at home. " * 3,
+            "statement": "" if random.random() < 0.7 else "We stand by our partners.",
+            "intent": intent,
+        }
+        for other in random.sample(others, 2):
+            data[f"expect__{other}"] = "They will wait and see."
+        for action in actions:
+            data[f"act__{action}"] = "on"
+        return data
+
+    def _post_move(self, intent: str) -> None:
+        actions = random.sample(self.package["actions"], random.randint(1, 3))
+        self.preview(actions)  # ticking the boxes asks the panel again
+        name = "submit move" if intent == "submit" else "save draft"
+        headers = {**HTMX, "X-CSRFToken": _cookie(self.client, "csrftoken")}
+        with self.client.post(
+            f"/play/{self.exercise_id}/move/",
+            data=self._form(actions, intent),
+            headers=headers,
+            name=name,
+            catch_response=True,
+        ) as response:
+            html = response.text or ""
+            if response.status_code == 200:
+                self._read_move(html)
+                if intent == "submit":
+                    self.submitted.add(self.turn)
+                self.saves[self.turn] += 1
+            elif response.status_code == 409 and "saved the draft while you" in html:
+                counters["draft conflict (teammate saved first)"] += 1
+                if match := REVISION.search(html):
+                    self.revision = int(match.group(1))
+                response.success()
+            elif response.status_code == 409 and "is locked" in html:
+                counters["refused: turn already locked"] += 1
+                self.open = False
+                response.success()
+            else:
+                response.failure(f"HTTP {response.status_code}")
+        self.preview()  # the swapped-in form loads the panel
+
+    @task
+    def play(self) -> None:
+        if not self.open:
+            return
+        submitter = (self.turn - 1) % self.me["slots"] == self.me["index"]
+        if submitter and self.turn not in self.submitted and self.saves[self.turn] >= 1:
+            self._post_move("submit")
+        elif random.random() < 0.7:
+            self._post_move("save")
+        else:
+            self.chat()
+
+    def chat(self) -> None:
+        to = "team" if random.random() < 0.85 else "public"
+        headers = {**HTMX, "X-CSRFToken": _cookie(self.client, "csrftoken")}
+        with self.client.post(
+            f"/play/{self.exercise_id}/messages/",
+            data={"to": to, "body": f"Turn {self.turn}: what do we do about the tariffs?"},
+            headers=headers,
+            name="chat message",
+            catch_response=True,
+        ) as response:
+            if response.status_code == 422 and "has ended" in (response.text or ""):
+                counters["refused: exercise already ended"] += 1
+                self.open = False
+                response.success()
+            elif response.status_code != 200:
+                response.failure(f"HTTP {response.status_code}")
+
+
+class Facilitator(FastHttpUser):
+    fixed_count = len(CONFIG["exercises"]) if MODE == "play" else 0
+    wait_time = constant(1)
+
+    def on_start(self) -> None:
+        me = CONFIG["exercises"][next(_facilitator_ids)]
+        self.me = me
+        self.exercise_id = me["id"]
+        self.players = sum(len(team["players"]) for team in me["teams"])
+        self.done = False
+        self.events: dict[str, Event] = defaultdict(Event)
+        self.client.get("/accounts/login/", name="login page")
+        with self.client.post(
+            "/accounts/login/",
+            data={
+                "username": me["username"],
+                "password": me["password"],
+                "csrfmiddlewaretoken": _cookie(self.client, "csrftoken"),
+            },
+            name="login",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code != 302:
+                response.failure(f"login answered {response.status_code}")
+        self.control_room()
+        ex = self.exercise_id
+        self.refresher = Refresher(
+            {
+                "status": lambda: self._get(
+                    f"/exercises/{ex}/control/status/", "control status", HTMX
+                ),
+                "rates": lambda: self._get(
+                    f"/exercises/{ex}/questionnaires/rates/", "questionnaire rates", HTMX
+                ),
+                "messages": lambda: self._get(
+                    f"/exercises/{ex}/control/messages/", "control messages", HTMX
+                ),
+            },
+            CONTROL_LIVE,
+        )
+        self.socket = LiveSocket(self, self.on_event)
+
+    def on_stop(self) -> None:
+        self.socket.close()
+        self.refresher.stop()
+
+    def on_event(self, message: dict, at: float) -> None:
+        name = message.get("event", "")
+        self.events[f"{name}:{message.get('turn')}"].set()
+        self.refresher.event(name)
+
+    def _get(self, url: str, name: str, headers: dict | None = None) -> str:
+        with self.client.get(url, name=name, headers=headers, catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(f"HTTP {response.status_code}")
+                return ""
+            return response.text or ""
+
+    def control_room(self) -> str:
+        return self._get(f"/exercises/{self.exercise_id}/control/", "control room")
+
+    def _post(self, path: str, name: str) -> None:
+        with self.client.post(
+            path,
+            data={"csrfmiddlewaretoken": _cookie(self.client, "csrftoken")},
+            name=name,
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code != 302:
+                response.failure(f"HTTP {response.status_code}")
+
+    def _mark(self, kind: str, turn: int, at: float | None = None) -> None:
+        marks.append(
+            {
+                "kind": kind,
+                "exercise": self.exercise_id,
+                "turn": turn,
+                "at": at if at is not None else time.time(),
+                "connected": sorted(connected[self.exercise_id]),
+            }
+        )
+
+    @task
+    def run_exercise(self) -> None:
+        if self.done:
+            gevent.sleep(5)
+            return
+        ex = self.exercise_id
+        limit = time.time() + WAIT_LIMIT
+        while len(connected[ex]) < self.players and time.time() < limit:
+            gevent.sleep(0.5)
+        self.socket.up.wait(WAIT_LIMIT)
+        self._post(f"/exercises/{ex}/control/start/", "control: start")
+        self.control_room()
+        for number in range(1, PLAY_TURNS + 1):
+            by_deadline = DEADLINE_TURN and number == PLAY_TURNS and PLAY_TURNS >= 2
+            if by_deadline:
+                match = DEADLINE.search(self.control_room())
+                deadline = datetime.fromisoformat(match.group(1)).timestamp() if match else 0
+                gevent.sleep(max(0, deadline - time.time()))
+                self._mark("deadline", number, at=deadline)
+                if not self.events[f"turn.locked:{number}"].wait(WAIT_LIMIT):
+                    counters["deadline lock not seen by the facilitator"] += 1
+            else:
+                gevent.sleep(TURN_SECONDS)
+                self._mark("lock", number)
+                self._post(f"/exercises/{ex}/control/lock/", "control: lock")
+                self.control_room()
+            started = time.time()
+            if not self.events[f"turn.adjudicated:{number}"].wait(WAIT_LIMIT):
+                counters["adjudication not seen by the facilitator"] += 1
+            self.environment.events.request.fire(
+                request_type="CELERY",
+                name="lock to adjudicated (worker)",
+                response_time=(time.time() - started) * 1000,
+                response_length=0,
+                exception=None,
+                context={},
+            )
+            self._get(f"/exercises/{ex}/review/", "review page")
+            gevent.sleep(REVIEW_SECONDS)
+            self._mark("publish", number)
+            self._post(f"/exercises/{ex}/review/publish/", "review: publish")
+            self.control_room()
+        if self.me["turns"] > PLAY_TURNS:
+            self._post(f"/exercises/{ex}/control/end/", "control: end")
+        self.done = True
+        facilitators_done.append(ex)
+        if len(facilitators_done) == len(CONFIG["exercises"]):
+            # Let the last notifications arrive, then stop the whole run.
+            gevent.spawn_later(QUIT_DELAY, self.environment.runner.quit)
+
+
+class Reader(FastHttpUser):
+    """Throughput: one page back to back, as fast as the server answers."""
+
+    fixed_count = 0 if MODE == "play" else 1_000_000
+    wait_time = constant(0)
+
+    def on_start(self) -> None:
+        if MODE == "throughput":
+            players = CONFIG["throughput"]["players"]
+            me = players[next(_reader_ids) % len(players)]
+            self.client.get(f"/rejoin/{me['token']}/", name="rejoin", allow_redirects=False)
+            self.path, self.name = f"/play/{CONFIG['throughput']['id']}/", "team page"
+        else:
+            self.path, self.name = "/", "bare Django view"
+
+    @task
+    def read(self) -> None:
+        with self.client.get(self.path, name=self.name, catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(f"HTTP {response.status_code}")
+
+
+def _entry(entry) -> dict:
+    return {
+        "type": entry.method,
+        "name": entry.name,
+        "requests": entry.num_requests,
+        "failures": entry.num_failures,
+        "rps": entry.total_rps,
+        "avg_ms": entry.avg_response_time,
+        "p50_ms": entry.get_response_time_percentile(0.5),
+        "p95_ms": entry.get_response_time_percentile(0.95),
+        "p99_ms": entry.get_response_time_percentile(0.99),
+        "max_ms": entry.max_response_time,
+    }
+
+
+@events.quitting.add_listener
+def _write(environment, **kwargs) -> None:
+    stats = environment.stats
+    result = {
+        "mode": MODE,
+        "users": environment.runner.user_count if environment.runner else None,
+        "requests": [_entry(e) for e in stats.entries.values() if e.num_requests],
+        "total": _entry(stats.total),
+        "errors": [
+            {"name": e.name, "error": str(e.error), "occurrences": e.occurrences}
+            for e in stats.errors.values()
+        ],
+        "counters": dict(counters),
+        "marks": marks,
+        "received": {key: dict(value) for key, value in received.items()},
+        "exercises_done": len(facilitators_done),
+    }
+    OUT.write_text(json.dumps(result, indent=1))
