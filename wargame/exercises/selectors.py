@@ -45,7 +45,9 @@ def outcomes_for(exercise: Exercise, turns: list[Turn]) -> list[Outcome]:
     """What every published turn made public, newest first."""
     scenario = get_scenario(exercise.scenario_slug)
     published = [turn for turn in turns if turn.status == Turn.Status.PUBLISHED]
-    moves = Move.objects.filter(turn__in=published).select_related("team")
+    moves = Move.objects.filter(
+        turn__exercise=exercise, turn__status=Turn.Status.PUBLISHED
+    ).select_related("team")
     by_turn: dict[int, list[Move]] = {}
     for move in moves:
         by_turn.setdefault(move.turn_id, []).append(move)
