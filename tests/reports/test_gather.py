@@ -95,3 +95,20 @@ def test_questionnaires_say_when_there_is_no_data(hostile):
     section = report_data(hostile.pk)["questionnaires"]
     assert section["available"] is False
     assert "No questionnaire data" in section["note"]
+
+
+def test_the_report_records_when_decision_support_was_on(facilitator):
+    from wargame.exercises.services.decision_support import exercise_set_decision_support
+    from wargame.exercises.services.exercises import exercise_create, exercise_start
+    from wargame.reports.renderers import render_html
+
+    exercise = exercise_create(
+        facilitator=facilitator, scenario_slug="japan-korea-2025", title="Aid", turns=2
+    )
+    exercise_start(exercise_id=exercise.pk, user=facilitator)
+    exercise_set_decision_support(exercise_id=exercise.pk, user=facilitator, enabled=False)
+
+    data = report_data(exercise.pk)
+    switches = data["exercise"]["decision_support"]
+    assert [(s["enabled"], s["turn"]) for s in switches] == [(True, None), (False, 1)]
+    assert "on from the start; switched off during turn 1" in render_html(data)

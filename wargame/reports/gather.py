@@ -11,12 +11,13 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
-from django.apps import apps
 from django.utils import timezone
 
 from wargame.engine import Scenario, WorldState, classify
 from wargame.exercises.models import Exercise, Message, Move, Override, Participant, Team, Turn
+from wargame.exercises.preview import decision_support_timeline
 from wargame.exercises.scenarios import get_scenario
+from wargame.questionnaires.selectors import questionnaire_results
 from wargame.reports.models import HotWash, ReportSettings
 
 SCHEMA_VERSION = 1
@@ -84,17 +85,11 @@ def report_data(exercise_id: int, *, options: Options | None = None) -> dict[str
     builder = _Builder(
         exercise, scenario, options, teams, participants, turns, moves, overrides, hotwash
     )
-    builder.questionnaire_results = _questionnaire_results(exercise)
+    builder.questionnaire_results = questionnaire_results(exercise)
+    builder.decision_support = [
+        {**switch, "at": _iso(switch["at"])} for switch in decision_support_timeline(exercise)
+    ]
     return builder.build(messages)
-
-
-def _questionnaire_results(exercise: Exercise) -> dict[str, Any] | None:
-    """The questionnaires app's summary (None where that app is not installed)."""
-    if not apps.is_installed("wargame.questionnaires"):
-        return None
-    from wargame.questionnaires.selectors import questionnaire_results
-
-    return questionnaire_results(exercise)
 
 
 class _Builder:
@@ -121,6 +116,7 @@ class _Builder:
             self.overrides[override.turn_id].append(override)
         self.hotwash = hotwash
         self.questionnaire_results: dict[str, Any] | None = None
+        self.decision_support: list[dict[str, Any]] = []
 
     # --- names -------------------------------------------------------------------------
 
@@ -220,6 +216,7 @@ class _Builder:
             "turn_minutes": exercise.turn_minutes,
             "seed": exercise.seed,
             "allow_team_messages": exercise.allow_team_messages,
+            "decision_support": self.decision_support,
         }
 
     def _scenario(self) -> dict[str, Any]:
