@@ -2,6 +2,7 @@
 gives the same shares, and an independent one agrees within sampling error."""
 
 import math
+import threading
 
 import pytest
 
@@ -10,6 +11,7 @@ from wargame.exercises import preview as preview_module
 from wargame.exercises.preview import (
     RUNS,
     cache_key,
+    cached_estimate,
     package_from_form,
     package_key,
     preview_for,
@@ -176,3 +178,31 @@ def test_the_key_follows_the_published_state_not_only_the_turn(scenario):
         "indicators": {**turn.state_before["indicators"], "japan_economy": 1},
     }
     assert cache_key(exercise, turn, scenario, PACKAGE, RUNS) != before
+
+
+def test_teammates_asking_at_once_share_one_simulation(scenario, monkeypatch):
+    calls = []
+    real = preview_module.estimate
+
+    def counting(*args, **kwargs):
+        calls.append(args[2].team)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(preview_module, "estimate", counting)
+    exercise = running_exercise(turns=3)
+    turn = current(exercise)
+    barrier = threading.Barrier(5)
+    results = []
+
+    def teammate():
+        barrier.wait()
+        results.append(cached_estimate(exercise, turn, scenario, PACKAGE)[0].shares)
+
+    threads = [threading.Thread(target=teammate) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1, "one simulation for five teammates"
+    assert len(results) == 5
+    assert all(shares == results[0] for shares in results)

@@ -215,6 +215,9 @@ def estimate(
     )
 
 
+COMPUTE_WAIT_SECONDS = 5.0
+
+
 def cached_estimate(
     exercise: Exercise, turn: Turn, scenario: Scenario, move: Move, *, runs: int = RUNS
 ) -> tuple[Estimate, bool]:
@@ -223,6 +226,13 @@ def cached_estimate(
     found = cache.get(key)
     if found is not None:
         return found, True
+    # One computation per package: teammates re-fetch the same preview together after every
+    # save, and all but the first wait for its result instead of simulating it again.
+    claim = f"{key}:computing"
+    if not cache.add(claim, 1, COMPUTE_WAIT_SECONDS):
+        found = _wait_for(key)
+        if found is not None:
+            return found, True
     result = estimate(
         scenario,
         WorldState.from_dict(turn.state_before),
@@ -232,7 +242,18 @@ def cached_estimate(
         runs=runs,
     )
     cache.set(key, result, CACHE_SECONDS)
+    cache.delete(claim)
     return result, False
+
+
+def _wait_for(key: str) -> Estimate | None:
+    deadline = time.monotonic() + COMPUTE_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        found = cache.get(key)
+        if found is not None:
+            return found
+    return None
 
 
 def preview_for(
