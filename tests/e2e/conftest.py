@@ -6,6 +6,7 @@ use it need a transactional database, so that both processes see committed rows.
 """
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from playwright.sync_api import expect
 
 from tests.conftest import _unavailable
 from wargame.celery import app as celery_app
@@ -139,3 +141,67 @@ def screenshot():
         page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
     return take
+
+
+LIVE_TIMEOUT = 20_000
+
+
+def join_by_link(browser, url: str, code: str, name: str):
+    """A player joins in a browser context of their own and waits for live updates."""
+    page = browser.new_context().new_page()
+    page.goto(f"{url}/join/{code}/")
+    page.fill("#id_display_name", name)
+    page.click("button[type=submit]")
+    expect(page.locator("#connection")).to_have_text("live", timeout=LIVE_TIMEOUT)
+    page.evaluate("window.notReloaded = true")
+    return page
+
+
+class PrivateRedis:
+    """A Redis server of this test's own, so that stopping it disturbs nobody else."""
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.1)
+        raise RuntimeError("the private Redis did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def private_redis():
+    if shutil.which("redis-server") is None:
+        _unavailable("needs redis-server on the PATH")
+    redis = PrivateRedis()
+    redis.start()
+    yield redis
+    if redis.process.poll() is None:
+        redis.stop()

@@ -2,10 +2,6 @@
 beat): saves keep working, the page reconnects and catches up by itself, nothing is lost,
 and the deadline sweep resumes and locks the expired turn."""
 
-import shutil
-import socket
-import subprocess
-import time
 from datetime import timedelta
 
 import pytest
@@ -13,64 +9,13 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.conftest import _unavailable
 from wargame.exercises.models import Move, Turn
 from wargame.exercises.services.exercises import exercise_create, exercise_start
 
-from .conftest import _free_port, stack
+from .conftest import join_by_link, stack
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 20_000
-
-
-class PrivateRedis:
-    """A Redis server of this test's own, so that stopping it disturbs nobody else."""
-
-    def __init__(self) -> None:
-        self.port = _free_port()
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.1)
-        raise RuntimeError("the private Redis did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def private_redis():
-    if shutil.which("redis-server") is None:
-        _unavailable("needs redis-server on the PATH")
-    redis = PrivateRedis()
-    redis.start()
-    yield redis
-    if redis.process.poll() is None:
-        redis.stop()
 
 
 def test_redis_restart_during_an_open_turn(
@@ -82,17 +27,8 @@ def test_redis_restart_during_an_open_turn(
     code = exercise.teams.get(key="japan").join_code
 
     with stack(redis_url=private_redis.url, beat_schedule=tmp_path / "beat") as url:
-
-        def join(name: str):
-            page = browser.new_context().new_page()
-            page.goto(f"{url}/join/{code}/")
-            page.fill("#id_display_name", name)
-            page.click("button[type=submit]")
-            expect(page.locator("#connection")).to_have_text("live", timeout=TIMEOUT)
-            page.evaluate("window.notReloaded = true")
-            return page
-
-        watcher, writer = join("Watcher"), join("Writer")
+        watcher = join_by_link(browser, url, code, "Watcher")
+        writer = join_by_link(browser, url, code, "Writer")
         private_redis.stop()
         expect(watcher.locator("#connection")).to_have_text("reconnecting…", timeout=TIMEOUT)
 

@@ -12,21 +12,10 @@ from wargame.exercises.services.audit import SYSTEM
 from wargame.exercises.services.exercises import exercise_create, exercise_start
 from wargame.exercises.services.turns import turn_adjudicate, turn_lock, turn_publish
 
-from .conftest import stack
-from .test_redis_restart import private_redis  # noqa: F401  (a fixture)
+from .conftest import join_by_link, stack
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 20_000
-
-
-def _join(browser, url: str, code: str, name: str):
-    page = browser.new_context().new_page()
-    page.goto(f"{url}/join/{code}/")
-    page.fill("#id_display_name", name)
-    page.click("button[type=submit]")
-    expect(page.locator("#connection")).to_have_text("live", timeout=TIMEOUT)
-    page.evaluate("window.notReloaded = true")
-    return page
 
 
 def _in_a_thread(function, **kwargs) -> None:
@@ -46,7 +35,7 @@ def _in_a_thread(function, **kwargs) -> None:
 def test_teammates_on_two_web_processes_see_each_other(
     postgres,
     transactional_db,
-    private_redis,  # noqa: F811
+    private_redis,
     browser,
     screenshot,
 ):
@@ -56,8 +45,8 @@ def test_teammates_on_two_web_processes_see_each_other(
     code = exercise.teams.get(key="japan").join_code
 
     with stack(redis_url=private_redis.url) as first, stack(redis_url=private_redis.url) as second:
-        aiko = _join(browser, first, code, "Aiko")
-        kenji = _join(browser, second, code, "Kenji")
+        aiko = join_by_link(browser, first, code, "Aiko")
+        kenji = join_by_link(browser, second, code, "Kenji")
 
         aiko.fill("#id_objective", "Written on the first server")
         aiko.click("button[value=save]")

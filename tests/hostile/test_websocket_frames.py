@@ -20,8 +20,8 @@ FORGED_FRAMES = [
 ]
 
 
-async def _connect(exercise_id: int, session_key: str) -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(
+def _communicator(exercise_id: int, session_key: str) -> WebsocketCommunicator:
+    return WebsocketCommunicator(
         application,
         f"/ws/exercises/{exercise_id}/",
         headers=[
@@ -29,6 +29,10 @@ async def _connect(exercise_id: int, session_key: str) -> WebsocketCommunicator:
             (b"cookie", f"sessionid={session_key}".encode()),
         ],
     )
+
+
+async def _connect(exercise_id: int, session_key: str) -> WebsocketCommunicator:
+    communicator = _communicator(exercise_id, session_key)
     connected, _ = await communicator.connect()
     assert connected
     return communicator
@@ -68,14 +72,7 @@ async def test_a_player_cannot_listen_to_another_exercise(game, django_user_mode
         scenario_slug="japan-korea-2025",
         title="Elsewhere",
     )
-    communicator = WebsocketCommunicator(
-        application,
-        f"/ws/exercises/{other.pk}/",
-        headers=[
-            (b"origin", b"http://127.0.0.1:8000"),
-            (b"cookie", f"sessionid={game['bob'].cookies['sessionid'].value}".encode()),
-        ],
-    )
+    communicator = _communicator(other.pk, game["bob"].cookies["sessionid"].value)
     connected, _ = await communicator.connect()
     assert not connected
 

@@ -70,33 +70,43 @@ def _save(move: Move, participant: Participant, answers: dict[str, Any], base_re
     return True
 
 
+def _checked(participant: Participant, turn_id: int, answers: Any, *, final: bool):
+    """The locked turn and move, and the answers checked against the scenario."""
+    turn, move = _open_move(participant, turn_id)
+    scenario = get_scenario(turn.exercise.scenario_slug)
+    state = WorldState.from_dict(turn.state_before)
+    clean = clean_answers(scenario, participant.team.key, state, answers, final=final)
+    return turn, move, clean
+
+
+def _record(turn: Turn, move: Move, participant: Participant, action: str, event: str) -> None:
+    audit(
+        turn.exercise,
+        action,
+        participant_actor(participant),
+        turn_number=turn.number,
+        team=participant.team.key,
+        revision=move.revision,
+    )
+    notify(
+        turn.exercise_id,
+        event,
+        teams=(participant.team.key,),
+        control=True,
+        turn=turn.number,
+        revision=move.revision,
+        by=participant.pk,
+    )
+
+
 @transaction.atomic
 def move_save_draft(
     *, participant: Participant, turn_id: int, base_revision: int, answers: Any
 ) -> Move:
-    turn, move = _open_move(participant, turn_id)
-    scenario = get_scenario(turn.exercise.scenario_slug)
-    state = WorldState.from_dict(turn.state_before)
-    clean = clean_answers(scenario, participant.team.key, state, answers, final=False)
+    turn, move, clean = _checked(participant, turn_id, answers, final=False)
     if _save(move, participant, clean, base_revision):
         move.save()
-        audit(
-            turn.exercise,
-            "move.saved",
-            participant_actor(participant),
-            turn_number=turn.number,
-            team=participant.team.key,
-            revision=move.revision,
-        )
-        notify(
-            turn.exercise_id,
-            "draft.saved",
-            teams=(participant.team.key,),
-            control=True,
-            turn=turn.number,
-            revision=move.revision,
-            by=participant.pk,
-        )
+        _record(turn, move, participant, "move.saved", "draft.saved")
     return move
 
 
@@ -105,10 +115,7 @@ def move_submit(
     *, participant: Participant, turn_id: int, base_revision: int, answers: Any
 ) -> Move:
     """Save the draft and submit it as the team's move, in one step."""
-    turn, move = _open_move(participant, turn_id)
-    scenario = get_scenario(turn.exercise.scenario_slug)
-    state = WorldState.from_dict(turn.state_before)
-    clean = clean_answers(scenario, participant.team.key, state, answers, final=True)
+    turn, move, clean = _checked(participant, turn_id, answers, final=True)
     _save(move, participant, clean, base_revision)
     move.submitted_answers = clean
     move.submitted_revision = move.revision
@@ -116,21 +123,5 @@ def move_submit(
     move.submitted_by = participant
     MoveRevision.objects.filter(move=move, revision=move.revision).update(submitted=True)
     move.save()
-    audit(
-        turn.exercise,
-        "move.submitted",
-        participant_actor(participant),
-        turn_number=turn.number,
-        team=participant.team.key,
-        revision=move.revision,
-    )
-    notify(
-        turn.exercise_id,
-        "move.submitted",
-        teams=(participant.team.key,),
-        control=True,
-        turn=turn.number,
-        revision=move.revision,
-        by=participant.pk,
-    )
+    _record(turn, move, participant, "move.submitted", "move.submitted")
     return move
