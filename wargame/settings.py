@@ -132,7 +132,11 @@ if REDIS_URL:
         }
     }
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "wargame.core.cache.ForgivingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
     }
 else:
     CELERY_BROKER_URL = "memory://localhost/"
@@ -199,6 +203,8 @@ CONTENT_SECURITY_POLICY = {
 RATELIMIT_VIEW = "wargame.exercises.views.players.too_many_attempts"
 JOIN_RATE_PER_ADDRESS = env.str("JOIN_RATE_PER_ADDRESS", default="20/m")
 JOIN_RATE_PER_EXERCISE = env.str("JOIN_RATE_PER_EXERCISE", default="120/m")
+# While the cache is unreachable (Redis restarting), joining keeps working unthrottled.
+RATELIMIT_FAIL_OPEN = True
 
 LOGGING = {
     "version": 1,

@@ -44,6 +44,7 @@ from wargame.exercises.services.turns import (
     turn_publish,
     turn_reopen,
     turn_resume,
+    turns_adjudicate_stuck,
     turns_lock_expired,
 )
 
@@ -373,6 +374,21 @@ def test_a_sweep_that_found_the_turn_expired_does_not_lock_it_once_extended(cloc
         )
     turn.refresh_from_db()
     assert turn.status == Turn.Status.OPEN
+
+
+def test_a_turn_whose_adjudication_task_was_lost_is_adjudicated_by_the_sweep(
+    clock, running, queued_tasks
+):
+    turn = current_turn(running)
+    lock(turn)  # its task waits in the broker and never runs: lost
+    assert turns_adjudicate_stuck() == 0, "a fresh lock is left to its task"
+    clock.advance(seconds=31)
+    with audited(running, "turn.adjudicated"):
+        assert turns_adjudicate_stuck() == 1
+    turn.refresh_from_db()
+    assert turn.status == Turn.Status.ADJUDICATED
+    with audited(running):
+        assert turns_adjudicate_stuck() == 0
 
 
 def test_the_sweep_leaves_paused_and_ended_exercises_alone(clock, alice):

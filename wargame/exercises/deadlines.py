@@ -10,7 +10,7 @@ import threading
 from django.conf import settings
 from django.db import close_old_connections
 
-from wargame.exercises.services.turns import turns_lock_expired
+from wargame.exercises.tasks import lock_expired_turns
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ _start_lock = threading.Lock()
 def _sweep_forever(interval: float) -> None:
     while True:
         try:
-            turns_lock_expired()
+            lock_expired_turns()
         except Exception:
             logger.exception("Deadline sweep failed; trying again in %s s", interval)
         finally:

@@ -1,6 +1,10 @@
 from celery import shared_task
 
-from wargame.exercises.services.turns import turn_adjudicate, turns_lock_expired
+from wargame.exercises.services.turns import (
+    turn_adjudicate,
+    turns_adjudicate_stuck,
+    turns_lock_expired,
+)
 
 
 @shared_task(acks_late=True)
@@ -10,4 +14,7 @@ def adjudicate_turn(turn_id: int) -> bool:
 
 @shared_task
 def lock_expired_turns() -> int:
-    return turns_lock_expired()
+    """The periodic sweep: lock what is due, adjudicate what was locked and left."""
+    locked = turns_lock_expired()
+    turns_adjudicate_stuck()
+    return locked

@@ -6,6 +6,7 @@ lock and is deterministic from (seed, turn number, submitted moves), so a duplic
 changes nothing.
 """
 
+import logging
 from collections import defaultdict
 from datetime import datetime, timedelta
 
@@ -24,6 +25,9 @@ from wargame.exercises.services.exercises import exercise_finish, turn_open
 from wargame.exercises.text import clean_text
 
 EXTEND_MINUTES = range(1, 121)
+STUCK_AFTER = timedelta(seconds=30)
+
+logger = logging.getLogger(__name__)
 
 
 def turn_lock(*, turn_id: int, actor: str, reason: str, expired_by: datetime | None = None) -> bool:
@@ -33,8 +37,6 @@ def turn_lock(*, turn_id: int, actor: str, reason: str, expired_by: datetime | N
     before that time and the turn is not paused: a facilitator who extended or paused it a
     moment ago wins over the sweep.
     """
-    from wargame.exercises.tasks import adjudicate_turn
-
     with transaction.atomic():
         # Wait for a submission or another lock holding the row, then read the time: a move
         # committed first is never stamped after the lock. The UPDATE stays on the turn's own
@@ -57,8 +59,21 @@ def turn_lock(*, turn_id: int, actor: str, reason: str, expired_by: datetime | N
             return False
         audit(turn.exercise, "turn.locked", actor, turn_number=turn.number, reason=reason)
         notify(turn.exercise_id, "turn.locked", everyone=True, turn=turn.number)
-        transaction.on_commit(lambda: adjudicate_turn.delay(turn_id))
+        transaction.on_commit(lambda: _enqueue_adjudication(turn_id))
     return True
+
+
+def _enqueue_adjudication(turn_id: int) -> None:
+    from wargame.exercises.tasks import adjudicate_turn
+
+    try:
+        adjudicate_turn.delay(turn_id)
+    except Exception:
+        logger.warning(
+            "Adjudication of turn %s not queued (broker unreachable); the sweep will do it",
+            turn_id,
+            exc_info=True,
+        )
 
 
 def turns_lock_expired(*, now: datetime | None = None) -> int:
@@ -74,6 +89,18 @@ def turns_lock_expired(*, now: datetime | None = None) -> int:
         turn_lock(turn_id=pk, actor=SYSTEM, reason="deadline", expired_by=now)
         for pk in list(expired)
     )
+
+
+def turns_adjudicate_stuck(*, now: datetime | None = None) -> int:
+    """Adjudicate turns locked for a while without a result: their task was lost (a broker
+    restart, a worker that died without late acknowledgement). Idempotent, like the task."""
+    now = now or timezone.now()
+    stuck = Turn.objects.filter(
+        status=Turn.Status.LOCKED,
+        locked_at__lte=now - STUCK_AFTER,
+        exercise__status=Exercise.Status.RUNNING,
+    ).values_list("pk", flat=True)
+    return sum(turn_adjudicate(turn_id=pk) for pk in list(stuck))
 
 
 def turn_lock_if_expired(turn: Turn | None) -> Turn | None:

@@ -1,0 +1,51 @@
+"""While Redis is away the cache misses quietly, so pages keep working."""
+
+import pytest
+
+from wargame.core.cache import ForgivingRedisCache
+
+CLOSED = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture
+def unreachable():
+    return ForgivingRedisCache(
+        CLOSED, {"OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}
+    )
+
+
+def test_reads_miss_and_writes_are_dropped(unreachable):
+    assert unreachable.get("charts", "default") == "default"
+    assert unreachable.get_many(["a", "b"]) == {}
+    assert unreachable.set("charts", [1, 2]) is None
+    assert unreachable.delete("charts") is False
+
+
+def test_counters_let_requests_through(unreachable):
+    assert unreachable.add("join:1.2.3.4", 1, 60) is True
+    with pytest.raises(ValueError, match="cache unavailable"):
+        unreachable.incr("join:1.2.3.4")
+
+
+def test_joining_works_while_the_cache_is_unreachable(client, settings, db):
+    from django.contrib.auth import get_user_model
+
+    from wargame.exercises.models import Participant
+    from wargame.exercises.services.exercises import exercise_create
+
+    exercise = exercise_create(
+        facilitator=get_user_model().objects.create_user("alice"),
+        scenario_slug="japan-korea-2025",
+        title="No cache",
+    )
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "wargame.core.cache.ForgivingRedisCache",
+            "LOCATION": CLOSED,
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    code = exercise.teams.get(key="japan").join_code
+    response = client.post(f"/join/{code}/", {"display_name": "Bob"})
+    assert response.status_code == 302
+    assert Participant.objects.filter(display_name="Bob").exists()
