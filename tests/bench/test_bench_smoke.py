@@ -33,7 +33,6 @@ def bench_database_url() -> str:
 
 
 def test_a_smoke_run_plays_a_turn_and_writes_its_figures(redis_url, bench_database_url, tmp_path):
-    pytest.importorskip("locust", reason="needs the bench extra: pip install -e '.[bench]'")
     out = tmp_path / "smoke.json"
     result = subprocess.run(
         [
