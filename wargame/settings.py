@@ -81,6 +81,13 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+if "sqlite" in DATABASES["default"]["ENGINE"]:
+    # Writers queue instead of failing with "database is locked" when two save at once.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL;",
+    }
 # SQLite tests use a file, so that a server started by a browser test sees the same data.
 _test_db = BASE_DIR / "test-db.sqlite3" if "sqlite" in DATABASES["default"]["ENGINE"] else None
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=_test_db)}
@@ -201,7 +208,9 @@ CONTENT_SECURITY_POLICY = {
 # Join codes resist guessing: attempts are counted per address and per exercise in the
 # shared cache (Redis in a deployment).
 RATELIMIT_VIEW = "wargame.exercises.views.players.too_many_attempts"
-JOIN_RATE_PER_ADDRESS = env.str("JOIN_RATE_PER_ADDRESS", default="20/m")
+# A whole class may share one address (a school's NAT): joining takes a student about three
+# requests. Guessing one of 32**8 codes at this pace stays hopeless.
+JOIN_RATE_PER_ADDRESS = env.str("JOIN_RATE_PER_ADDRESS", default="120/m")
 JOIN_RATE_PER_EXERCISE = env.str("JOIN_RATE_PER_EXERCISE", default="120/m")
 # While the cache is unreachable (Redis restarting), joining keeps working unthrottled.
 RATELIMIT_FAIL_OPEN = True

@@ -34,7 +34,8 @@
     if (event.target.closest("#move-form")) dirty = true;
   });
   document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target.id === "move") dirty = false;
+    // A refused save (409, 422) puts the user's own text back: it is still unsaved.
+    if (event.detail.target.id === "move") dirty = [409, 422].includes(event.detail.xhr.status);
   });
   document.addEventListener("click", function (event) {
     if (event.target.id === "load-newer") {
@@ -61,7 +62,8 @@
     if (event === "draft.saved" && String(message.by) === body.dataset.participant) return;
     document.querySelectorAll("[data-live]").forEach(function (el) {
       if (!el.dataset.live.split(" ").includes(event)) return;
-      if (el.id === "move" && dirty && event === "draft.saved") {
+      const turnMoved = ["turn.opened", "turn.locked", "turn.published", "exercise.finished"];
+      if (el.id === "move" && dirty && !turnMoved.includes(event)) {
         const notice = document.getElementById("newer-draft");
         if (notice) notice.classList.remove("d-none");
         return;

@@ -391,6 +391,15 @@ def test_a_turn_whose_adjudication_task_was_lost_is_adjudicated_by_the_sweep(
         assert turns_adjudicate_stuck() == 0
 
 
+def test_a_move_sent_after_the_deadline_is_refused_before_the_sweep_runs(clock, running, bob):
+    turn = current_turn(running)
+    save_draft(bob, turn)
+    clock.advance(minutes=running.turn_minutes, seconds=1)
+    with audited(running), pytest.raises(IllegalTransition, match="Time is up for turn 1"):
+        submit(bob, turn)
+    assert move_of(turn, "japan").submitted_answers is None
+
+
 def test_the_sweep_leaves_paused_and_ended_exercises_alone(clock, alice):
     paused, ended = make_exercise(alice), make_exercise(alice)
     start(paused), start(ended)

@@ -87,3 +87,27 @@ def test_a_download_of_another_exercise_is_not_found(hostile, built, db):
     other = play_demo("--turns", "2", "--play", "1", "--seed", "9")
     client = client_as(other.facilitator)
     assert client.get(f"/exercises/{other.pk}/report/download/{built.pk}/").status_code == 404
+
+
+def test_players_cannot_read_the_report_before_the_exercise_ends(db, facilitator, client):
+    from wargame.exercises.access import remember_player
+    from wargame.exercises.services.exercises import exercise_create, exercise_start
+    from wargame.exercises.services.moves import participant_join
+    from wargame.reports.services import report_settings_update
+
+    exercise = exercise_create(
+        facilitator=facilitator, scenario_slug="japan-korea-2025", title="Running", turns=2
+    )
+    exercise_start(exercise_id=exercise.pk, user=facilitator)
+    report_settings_update(
+        exercise=exercise,
+        user=facilitator,
+        include_names=True,
+        include_messages=True,
+        participants_may_download=True,
+    )
+    bob = participant_join(team=exercise.teams.get(key="japan"), display_name="Bob")
+    session = client.session
+    remember_player(session, bob)
+    session.save()
+    assert client.get(f"/exercises/{exercise.pk}/report/").status_code == 404

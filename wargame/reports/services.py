@@ -130,9 +130,17 @@ def report_request(
 
 
 def _enqueue(build_id: int) -> None:
+    """Queue the build; if the broker is unreachable, mark it failed so it can be asked again."""
     from wargame.reports.tasks import build_report
 
-    build_report.delay(build_id)
+    try:
+        build_report.delay(build_id)
+    except Exception as exc:
+        logger.warning("Report build %s not queued", build_id, exc_info=True)
+        ReportBuild.objects.filter(pk=build_id, status=ReportBuild.Status.QUEUED).update(
+            status=ReportBuild.Status.FAILED,
+            error=f"Could not be queued ({type(exc).__name__}); ask again in a moment.",
+        )
 
 
 def _progress(build_id: int, value: int) -> None:

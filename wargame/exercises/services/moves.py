@@ -45,6 +45,11 @@ def _open_move(participant: Participant, turn_id: int) -> tuple[Turn, Move]:
             f"Turn {turn.number} is locked: moves can no longer be changed. "
             "Your last saved draft is kept."
         )
+    if turn.deadline is not None and turn.deadline <= timezone.now():
+        raise IllegalTransition(
+            f"Time is up for turn {turn.number}: moves can no longer be changed. "
+            "Your last saved draft is kept."
+        )
     move = Move.objects.select_for_update().get(turn=turn, team_id=participant.team_id)
     return turn, move
 

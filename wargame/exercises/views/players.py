@@ -47,7 +47,7 @@ def too_many_attempts(request: HttpRequest, exception: Exception) -> HttpRespons
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit(group="join", key="ip", rate=_join_rate_per_address, method=["POST"])
+@ratelimit(group="join", key="ip", rate=_join_rate_per_address)
 def join(request: HttpRequest) -> HttpResponse:
     form = JoinCodeForm(request.POST or request.GET or None)
     if form.is_bound and form.is_valid():
