@@ -229,10 +229,11 @@ def cached_estimate(
     # One computation per package: teammates re-fetch the same preview together after every
     # save, and all but the first wait for its result instead of simulating it again.
     claim = f"{key}:computing"
-    if not cache.add(claim, 1, COMPUTE_WAIT_SECONDS):
-        found = _wait_for(key)
-        if found is not None:
-            return found, True
+    # After claiming, look once more: another may have finished between our look and claim.
+    claimed = cache.add(claim, 1, COMPUTE_WAIT_SECONDS)
+    found = cache.get(key) if claimed else _wait_for(key)
+    if found is not None:
+        return found, True
     result = estimate(
         scenario,
         WorldState.from_dict(turn.state_before),
