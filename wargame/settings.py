@@ -88,6 +88,14 @@ if "sqlite" in DATABASES["default"]["ENGINE"]:
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL;",
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DATABASE_POOL", default=True
+):
+    # Under ASGI every request runs in a thread of its own: a pool keeps a few connections
+    # open for all of them instead of opening one per request (CONN_MAX_AGE must stay 0).
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {"min_size": 2, "max_size": env.int("DATABASE_POOL_SIZE", default=10)}
+    }
 # SQLite tests use a file, so that a server started by a browser test sees the same data.
 _test_db = BASE_DIR / "test-db.sqlite3" if "sqlite" in DATABASES["default"]["ENGINE"] else None
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=_test_db)}
@@ -180,6 +188,9 @@ if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Sessions are read from the cache on every request and kept in the database as well, so a
+# Redis restart signs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)

@@ -46,6 +46,11 @@ class Exercise(models.Model):
     observer_token = models.CharField(max_length=64, unique=True, default=new_token)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveBigIntegerField(
+        default=0,
+        help_text="Moves with every change everyone in the exercise is told about "
+        "(notify.py); what pages cache is keyed by it.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -60,6 +65,10 @@ class Team(models.Model):
     name = models.CharField(max_length=100)
     position = models.PositiveSmallIntegerField()
     join_code = models.CharField(max_length=16, unique=True, default=new_join_code)
+    version = models.PositiveBigIntegerField(
+        default=0,
+        help_text="Moves with every change the team is told about (its draft, its messages).",
+    )
 
     class Meta:
         ordering = ["exercise", "position"]

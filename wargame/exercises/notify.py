@@ -3,6 +3,11 @@
 Notifications are sent after the transaction commits and are best effort: when the channel
 layer is unreachable (Redis restarting) the change is still saved, and browsers catch up when
 they reconnect or reload. The database is the truth.
+
+Whatever browsers are told to re-fetch is also what pages may have cached: the same call
+moves the version of the exercise (for ``everyone``) or of the teams, in the change's own
+transaction, and cached fragments are keyed by those versions (fragments.py). A cached
+fragment therefore never outlives a change its readers were told about.
 """
 
 import logging
@@ -10,6 +15,9 @@ import logging
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.db.models import F
+
+from wargame.exercises.models import Exercise, Team
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +58,10 @@ def notify(
     Facilitators and observers listen on the exercise's group too, so ``everyone`` reaches
     them; ``control`` is for what only the facilitator may learn (a team's move status).
     """
+    if everyone:
+        Exercise.objects.filter(pk=exercise_id).update(version=F("version") + 1)
+    elif teams:
+        Team.objects.filter(exercise_id=exercise_id, key__in=teams).update(version=F("version") + 1)
     groups = [team_group(exercise_id, key) for key in teams]
     if everyone:
         groups.append(exercise_group(exercise_id))

@@ -33,6 +33,15 @@ def current_turn(turns: list[Turn]) -> Turn | None:
     return turns[-1] if turns else None
 
 
+def latest_turn(exercise: Exercise) -> Turn | None:
+    """The exercise's newest turn, without its states and adjudication (large JSON)."""
+    return (
+        exercise.turn_set.defer("state_before", "adjudication", "state_after", "narratives")
+        .order_by("-number")
+        .first()
+    )
+
+
 def charts_for(exercise: Exercise, turns: list[Turn]) -> list[dict[str, str]]:
     scenario = get_scenario(exercise.scenario_slug)
     published = [turn for turn in turns if turn.status == Turn.Status.PUBLISHED]

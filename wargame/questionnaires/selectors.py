@@ -5,7 +5,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
+
 from wargame.engine.scenario import QuestionItem
+from wargame.exercises.fragments import FRAGMENT_SECONDS, exercise_version
 from wargame.exercises.models import Exercise, Participant
 from wargame.exercises.scenarios import get_scenario
 from wargame.questionnaires.models import Phase, QuestionnaireResponse, QuestionnaireWindow
@@ -61,6 +64,17 @@ def own_response(participant: Participant, phase: str) -> QuestionnaireResponse 
     return QuestionnaireResponse.objects.filter(participant=participant, phase=phase).first()
 
 
+def _cached_windows(exercise: Exercise) -> list[Window]:
+    """``windows`` for the team page, cached per exercise version: opening or closing a
+    window and every change of the exercise's status move it (notify.py)."""
+    key = f"questionnaire-windows:{exercise_version(exercise)}"
+    result = cache.get(key)
+    if result is None:
+        result = windows(exercise)
+        cache.set(key, result, FRAGMENT_SECONDS)
+    return result
+
+
 def participant_cards(participant: Participant) -> list[dict[str, Any]]:
     """What the team page says about each questionnaire for this participant."""
     answered = set(
@@ -70,7 +84,7 @@ def participant_cards(participant: Participant) -> list[dict[str, Any]]:
     )
     return [
         {"window": w, "answered": w.phase in answered}
-        for w in windows(participant.exercise)
+        for w in _cached_windows(participant.exercise)
         if w.items and (w.is_open or w.phase in answered)
     ]
 

@@ -1,12 +1,17 @@
 """Decision support beside the move form: an htmx fragment, for the team's own players."""
 
+from dataclasses import replace
+
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
+from wargame.engine import Move, Scenario
 from wargame.exercises.access import Role, get_viewer
+from wargame.exercises.fragments import FRAGMENT_SECONDS, exercise_version
 from wargame.exercises.models import Exercise, Turn
-from wargame.exercises.preview import package_from_form, preview_for
+from wargame.exercises.preview import package_from_form, package_key, preview_for
 from wargame.exercises.scenarios import get_scenario
 from wargame.exercises.selectors import current_turn, exercise_turns
 
@@ -15,23 +20,36 @@ from wargame.exercises.selectors import current_turn, exercise_turns
 def preview(request: HttpRequest, exercise_id: int) -> HttpResponse:
     viewer = get_viewer(request, exercise_id, Role.PLAYER)
     exercise = viewer.exercise
-    context: dict = {"exercise": exercise}
+    scenario = get_scenario(exercise.scenario_slug)
+    move = package_from_form(scenario, viewer.team.key, request.GET)
+    key = f"fragment:preview:{viewer.team.key}:{package_key(move)}:{exercise_version(exercise)}"
+    html = cache.get(key)
+    if html is None:
+        context = _context(exercise, scenario, move)
+        html = render_to_string("exercises/_preview.html", context)
+        if "preview" in context:
+            # Whoever reads it from here on is served from the cache, and is told so.
+            context["preview"] = replace(context["preview"], cached=True)
+        cache.set(key, render_to_string("exercises/_preview.html", context), FRAGMENT_SECONDS)
+    response = HttpResponse(html)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _context(exercise: Exercise, scenario: Scenario, move: Move) -> dict:
+    """What the panel shows; keyed by the exercise's version, as every change of the turn's
+    status, the published state or the decision-support switch moves it."""
     turn = current_turn(exercise_turns(exercise))
     if not exercise.decision_support:
-        context["unavailable"] = "off"
-    elif (
+        return {"exercise": exercise, "unavailable": "off"}
+    if (
         turn is None
         or turn.status != Turn.Status.OPEN
         or exercise.status != Exercise.Status.RUNNING
     ):
-        context["unavailable"] = "closed"
-    else:
-        scenario = get_scenario(exercise.scenario_slug)
-        move = package_from_form(scenario, viewer.team.key, request.GET)
-        context.update(
-            preview=preview_for(exercise=exercise, turn=turn, scenario=scenario, move=move),
-            scenario=scenario,
-        )
-    response = render(request, "exercises/_preview.html", context)
-    response["Cache-Control"] = "private, no-store"
-    return response
+        return {"exercise": exercise, "unavailable": "closed"}
+    return {
+        "exercise": exercise,
+        "preview": preview_for(exercise=exercise, turn=turn, scenario=scenario, move=move),
+        "scenario": scenario,
+    }

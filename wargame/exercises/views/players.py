@@ -1,25 +1,25 @@
 """Players: joining with a link or code, the team page, the shared draft, messages."""
 
-from crispy_forms.helper import FormHelper
-from crispy_forms.utils import TEMPLATE_PACK
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from wargame.exercises.access import Role, Viewer, get_viewer, remember_player
 from wargame.exercises.forms import JoinCodeForm, JoinNameForm, MessageForm, MoveForm
+from wargame.exercises.fragments import cached_fragment, exercise_version, team_version
 from wargame.exercises.models import Exercise, Move, Participant, Team, Turn
 from wargame.exercises.scenarios import get_scenario
 from wargame.exercises.selectors import (
     charts_for,
     current_turn,
     exercise_turns,
+    latest_turn,
     messages_for,
     outcomes_for,
 )
@@ -98,46 +98,18 @@ def _player(request: HttpRequest, exercise_id: int) -> Viewer:
     return get_viewer(request, exercise_id, Role.PLAYER)
 
 
-class _CachedFieldsHelper(FormHelper):
-    """Renders an unbound move form's fields once per draft revision.
-
-    The load benchmark's profile: rendering the move form's fields with crispy was about half
-    of the team page's time, and every teammate re-fetches the same revision after each save.
-    """
-
-    cache_key = ""
-
-    def render_layout(self, form, context, template_pack=TEMPLATE_PACK):
-        html = cache.get(self.cache_key)
-        if html is None:
-            html = str(super().render_layout(form, context, template_pack))
-            cache.set(self.cache_key, html, MOVE_FORM_CACHE_SECONDS)
-        return mark_safe(html)  # noqa: S308 (crispy's own output, cached)
-
-
-MOVE_FORM_CACHE_SECONDS = 120
-
-
 def _move_form(viewer: Viewer, turn: Turn | None, move: Move | None, data=None) -> MoveForm | None:
     if turn is None or move is None:
         return None
     scenario = get_scenario(viewer.exercise.scenario_slug)
     editable = turn.status == Turn.Status.OPEN and viewer.exercise.status == Exercise.Status.RUNNING
-    form = MoveForm(
+    return MoveForm(
         data,
         scenario=scenario,
         team=viewer.team,
         disabled=not editable,
         initial=MoveForm.initial_from(move.answers, move.revision),
     )
-    if data is None:
-        helper = _CachedFieldsHelper()
-        helper.__dict__.update(form.helper.__dict__)
-        helper.cache_key = (
-            f"move-form:{scenario.id}:{viewer.team.key}:{move.pk}:{move.revision}:{editable}"
-        )
-        form.helper = helper
-    return form
 
 
 def _move_context(viewer: Viewer, turn: Turn | None, form=None, **extra) -> dict:
@@ -159,25 +131,78 @@ def _move_context(viewer: Viewer, turn: Turn | None, form=None, **extra) -> dict
     }
 
 
+def _move_html(request: HttpRequest, viewer: Viewer, turn=None) -> SafeString:
+    """The move form; the turn is read only when the form has to be rendered."""
+    return cached_fragment(
+        request,
+        "exercises/_move.html",
+        lambda: _move_context(viewer, turn or latest_turn(viewer.exercise)),
+        part="move",
+        version=team_version(viewer.exercise, viewer.team),
+    )
+
+
+def _history_html(request: HttpRequest, exercise: Exercise) -> SafeString:
+    def build() -> dict:
+        turns = exercise_turns(exercise)
+        return {"outcomes": outcomes_for(exercise, turns), "charts": charts_for(exercise, turns)}
+
+    return cached_fragment(
+        request,
+        "exercises/_history.html",
+        build,
+        part="history",
+        version=exercise_version(exercise),
+    )
+
+
+def _messages_html(request: HttpRequest, viewer: Viewer) -> SafeString:
+    return cached_fragment(
+        request,
+        "exercises/_messages.html",
+        lambda: {"messages_list": messages_for(viewer)},
+        part="messages",
+        version=team_version(viewer.exercise, viewer.team),
+    )
+
+
+def _chat_form_html(request: HttpRequest, viewer: Viewer, form: MessageForm | None = None):
+    """The message form: the same for the whole team until it is sent with an error."""
+    if form is not None:
+        context = {"exercise": viewer.exercise, "message_form": form}
+        return render_to_string("exercises/_chat_form.html", context, request)
+    return cached_fragment(
+        request,
+        "exercises/_chat_form.html",
+        lambda: {
+            "exercise": viewer.exercise,
+            "message_form": MessageForm(exercise=viewer.exercise, team=viewer.team),
+        },
+        part="chat-form",
+        version=team_version(viewer.exercise, viewer.team),
+    )
+
+
 @require_GET
 def team_page(request: HttpRequest, exercise_id: int) -> HttpResponse:
     viewer = _player(request, exercise_id)
     exercise = viewer.exercise
     scenario = get_scenario(exercise.scenario_slug)
-    turns = exercise_turns(exercise)
-    turn = turn_lock_if_expired(current_turn(turns))
-    context = _move_context(viewer, turn)
-    context.update(
-        briefing=scenario.team(viewer.team.key).briefing,
-        outcomes=outcomes_for(exercise, turns),
-        charts=charts_for(exercise, turns),
-        messages_list=messages_for(viewer),
-        message_form=MessageForm(exercise=exercise, team=viewer.team),
-        rejoin_url=request.build_absolute_uri(
+    turn = turn_lock_if_expired(latest_turn(exercise))
+    context = {
+        "exercise": exercise,
+        "viewer": viewer,
+        "turn": turn,
+        "move_html": _move_html(request, viewer, turn),
+        "history": _history_html(request, exercise),
+        "messages_html": _messages_html(request, viewer),
+        "chat_form_html": _chat_form_html(request, viewer),
+        "briefing": scenario.team(viewer.team.key).briefing,
+        "rejoin_url": request.build_absolute_uri(
             reverse("exercises:rejoin", args=[viewer.participant.rejoin_token])
         ),
-        scenario=scenario,
-    )
+        "scenario": scenario,
+    }
     return render(request, "exercises/team.html", context)
 
 
@@ -185,19 +210,17 @@ def team_page(request: HttpRequest, exercise_id: int) -> HttpResponse:
 def team_fragment(request: HttpRequest, exercise_id: int, name: str) -> HttpResponse:
     viewer = _player(request, exercise_id)
     exercise = viewer.exercise
-    turns = exercise_turns(exercise)
     if name == "move":
-        return render(request, "exercises/_move.html", _move_context(viewer, current_turn(turns)))
+        return HttpResponse(_move_html(request, viewer))
     if name == "situation":
         context = {
             "exercise": exercise,
-            "turn": current_turn(turns),
-            "outcomes": outcomes_for(exercise, turns),
-            "charts": charts_for(exercise, turns),
+            "turn": latest_turn(exercise),
+            "history": _history_html(request, exercise),
         }
         return render(request, "exercises/_situation.html", context)
     if name == "messages":
-        return render(request, "exercises/_messages.html", {"messages_list": messages_for(viewer)})
+        return HttpResponse(_messages_html(request, viewer))
     return HttpResponse(status=404)
 
 
@@ -272,12 +295,13 @@ def message_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
             form.add_error(None, str(exc))
             status = 422
         else:
-            form = MessageForm(exercise=viewer.exercise, team=viewer.team)
+            form = None
+            viewer = _player(request, exercise_id)  # the versions the message moved
     else:
         status = 422
     context = {
-        "messages_list": messages_for(viewer),
-        "message_form": form,
+        "messages_html": _messages_html(request, viewer),
+        "chat_form_html": _chat_form_html(request, viewer, form),
         "exercise": viewer.exercise,
     }
     return render(request, "exercises/_chat.html", context, status=status)
