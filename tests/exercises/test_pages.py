@@ -90,7 +90,7 @@ def test_a_team_that_submitted_nothing_reads_that_it_held(running, alice_client)
     review = alice_client.get(f"/exercises/{running.pk}/review/").content.decode()
     assert "Submitted nothing, so held their course: South Korea, United States, China." in review
 
-    published = alice_client.post(f"/exercises/{running.pk}/review/publish/")
+    published = alice_client.post(f"/exercises/{running.pk}/review/publish/", {"turn": "1"})
     assert published.url == f"/exercises/{running.pk}/control/"
     situation = bob_client.get(f"/play/{running.pk}/fragments/situation/").content.decode()
     assert "South Korea submitted no move: it hides, plans and waits" in situation
@@ -104,21 +104,23 @@ def test_the_facilitator_adjusts_and_publishes_from_the_review_page(running, ali
     url = f"/exercises/{running.pk}/review/"
 
     no_reason = alice_client.post(
-        url + "adjust/", {"indicator": "cjk_ties", "amount": "2", "reason": ""}, follow=True
+        url + "adjust/",
+        {"turn": "1", "indicator": "cjk_ties", "amount": "2", "reason": ""},
+        follow=True,
     )
     assert "Choose an indicator, an amount and write the reason." in no_reason.content.decode()
     assert not Override.objects.exists()
 
     adjusted = alice_client.post(
         url + "adjust/",
-        {"indicator": "cjk_ties", "amount": "2", "reason": "Summit mood in the room"},
+        {"turn": "1", "indicator": "cjk_ties", "amount": "2", "reason": "Summit mood in the room"},
         follow=True,
     )
     page = adjusted.content.decode()
     assert "Adjustment recorded; the reason is kept for the report." in page
     assert "Facilitator adjustment by alice: Summit mood in the room" in page
 
-    alice_client.post(url + "publish/")
+    alice_client.post(url + "publish/", {"turn": "1"})
     turn.refresh_from_db()
     assert turn.status == Turn.Status.PUBLISHED
     drafted = turn.adjudication["new_state"]["indicators"]["cjk_ties"]

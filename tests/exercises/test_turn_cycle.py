@@ -825,6 +825,27 @@ def test_ending_early_locks_the_open_turn_and_finishes(running, bob, alice):
         assert lock(turn) is False
 
 
+@pytest.mark.parametrize("waiting", [_locked, _adjudicated], ids=["locked", "adjudicated"])
+def test_ending_is_refused_while_a_turn_waits_to_be_published(running, bob, alice, waiting):
+    # The report covers published turns: ending now would leave Bob's move out of it.
+    submit(bob, current_turn(running))
+    waiting(running)
+    turn = current_turn(running)
+    before = snapshot(turn)
+    with audited(running), pytest.raises(IllegalTransition, match="publish it before ending"):
+        exercise_end(exercise_id=running.pk, user=alice)
+    assert snapshot(turn) == before
+
+    if turn.status == Turn.Status.LOCKED:
+        turn_adjudicate(turn_id=turn.pk)
+    turn_publish(turn_id=turn.pk, user=alice)
+    with audited(running, "exercise.ended"):
+        exercise_end(exercise_id=running.pk, user=alice)
+    turn.refresh_from_db()
+    assert turn.status == Turn.Status.PUBLISHED
+    assert move_of(turn, "japan").submitted_answers["rationale"] == "japan rationale"
+
+
 def test_ending_an_exercise_still_in_setup(exercise, alice):
     with audited(exercise, "exercise.ended"):
         exercise_end(exercise_id=exercise.pk, user=alice)

@@ -79,9 +79,34 @@ def exercise_start(*, exercise_id: int, user: AbstractBaseUser) -> Turn:
 
 @transaction.atomic
 def exercise_end(*, exercise_id: int, user: AbstractBaseUser) -> Exercise:
+    """End the exercise now. An open turn is closed unplayed (teams can no longer move).
+
+    A turn that is locked but not yet published is refused instead: the report covers
+    published turns only, so ending would leave that turn's submitted moves out of it. The
+    facilitator publishes it first (or re-opens it, to end with the turn unplayed).
+    """
+    # The current turn's row first, as the lock and publish services take it: a lock racing
+    # this call either happens before the check below or finds the exercise ended.
+    turn = (
+        Turn.objects.select_for_update(of=("self",))
+        .filter(exercise_id=exercise_id)
+        .order_by("-number")
+        .first()
+    )
     exercise = _lock_exercise(exercise_id)
     if exercise.status == Exercise.Status.FINISHED:
         raise IllegalTransition("This exercise has already ended.")
+    if turn is not None and turn.status == Turn.Status.LOCKED:
+        raise IllegalTransition(
+            f"Turn {turn.number} is locked and its draft adjudication is being prepared: "
+            "review and publish it before ending the exercise, so that its moves are in the "
+            "report. Nothing was changed."
+        )
+    if turn is not None and turn.status == Turn.Status.ADJUDICATED:
+        raise IllegalTransition(
+            f"Turn {turn.number} is locked and waiting for your review: publish it before "
+            "ending the exercise, so that its moves are in the report. Nothing was changed."
+        )
     exercise_finish(exercise=exercise)
     audit(exercise, "exercise.ended", facilitator_actor(user), turn_number=exercise.current_turn)
     return exercise

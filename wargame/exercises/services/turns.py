@@ -130,6 +130,41 @@ def _lock_turn(turn_id: int, *expected: str) -> Turn:
     return turn
 
 
+STATUS_WORDS = {
+    Turn.Status.OPEN: "open",
+    Turn.Status.LOCKED: "locked",
+    Turn.Status.ADJUDICATED: "locked and waiting for review",
+    Turn.Status.PUBLISHED: "published",
+}
+
+
+def turn_check_shown(*, exercise_id: int, shown: str | None) -> Turn:
+    """The exercise's current turn, if it is the one the facilitator's page showed.
+
+    Control-room and review forms post the number of the turn they were rendered for, so a
+    tab left open while the game moved on cannot lock, re-open or publish the turn after.
+    Raises IllegalTransition when the number is missing, malformed or not the current turn.
+    """
+    current = Turn.objects.filter(exercise_id=exercise_id).order_by("-number").first()
+    if current is None:
+        raise IllegalTransition("Start the exercise first.")
+    try:
+        number = int(shown or "")
+    except ValueError:
+        number = 0
+    if number != current.number:
+        page = (
+            f"This page showed turn {number}"
+            if number > 0
+            else "This page did not say which turn it was for"
+        )
+        raise IllegalTransition(
+            f"{page}; turn {current.number} is now {STATUS_WORDS[current.status]}. "
+            "Nothing was changed."
+        )
+    return current
+
+
 @transaction.atomic
 def turn_pause(*, turn_id: int, user: AbstractBaseUser) -> Turn:
     turn = _lock_turn(turn_id, Turn.Status.OPEN)

@@ -27,6 +27,7 @@ from wargame.exercises.services.messages import message_broadcast
 from wargame.exercises.services.turns import (
     overridden_state,
     turn_adjust_indicator,
+    turn_check_shown,
     turn_edit_narrative,
     turn_extend,
     turn_lock,
@@ -170,12 +171,15 @@ def _current(exercise: Exercise) -> Turn | None:
     return exercise.turn_set.order_by("-number").first()
 
 
+# Controls that act on the current turn: their forms post the number of the turn they showed.
+TURN_CONTROLS = {"lock", "pause", "resume", "extend", "reopen"}
+
+
 @login_required
 @require_POST
 def control_action(request: HttpRequest, exercise_id: int, action: str) -> HttpResponse:
     viewer = _facilitator(request, exercise_id)
     exercise, user = viewer.exercise, request.user
-    turn = _current(exercise)
     form = ExtendForm(request.POST or None)
     minutes = form.cleaned_data["minutes"] if form.is_valid() else 5
     try:
@@ -187,21 +191,22 @@ def control_action(request: HttpRequest, exercise_id: int, action: str) -> HttpR
             exercise_set_decision_support(
                 exercise_id=exercise.pk, user=user, enabled=action == "aid-on"
             )
-        elif turn is None:
-            raise ServiceError("Start the exercise first.")
-        elif action == "lock":
-            if not turn_lock(turn_id=turn.pk, actor=facilitator_actor(user), reason="facilitator"):
-                raise ServiceError("The turn was already locked.")
-        elif action == "pause":
-            turn_pause(turn_id=turn.pk, user=user)
-        elif action == "resume":
-            turn_resume(turn_id=turn.pk, user=user)
-        elif action == "extend":
-            turn_extend(turn_id=turn.pk, minutes=minutes, user=user)
-        elif action == "reopen":
-            turn_reopen(turn_id=turn.pk, minutes=minutes, user=user)
-        else:
+        elif action not in TURN_CONTROLS:
             raise ServiceError("Unknown control.")
+        else:
+            turn = turn_check_shown(exercise_id=exercise.pk, shown=request.POST.get("turn"))
+            if action == "lock":
+                actor = facilitator_actor(user)
+                if not turn_lock(turn_id=turn.pk, actor=actor, reason="facilitator"):
+                    raise ServiceError("The turn was already locked.")
+            elif action == "pause":
+                turn_pause(turn_id=turn.pk, user=user)
+            elif action == "resume":
+                turn_resume(turn_id=turn.pk, user=user)
+            elif action == "extend":
+                turn_extend(turn_id=turn.pk, minutes=minutes, user=user)
+            else:
+                turn_reopen(turn_id=turn.pk, minutes=minutes, user=user)
     except ServiceError as exc:
         messages.error(request, str(exc))
     return redirect("exercises:control", exercise.pk)
@@ -248,11 +253,13 @@ def review(request: HttpRequest, exercise_id: int) -> HttpResponse:
 def review_action(request: HttpRequest, exercise_id: int, action: str) -> HttpResponse:
     viewer = _facilitator(request, exercise_id)
     exercise, user = viewer.exercise, request.user
-    turn = _current(exercise)
     scenario = get_scenario(exercise.scenario_slug)
     try:
-        if turn is None:
+        if _current(exercise) is None:
             raise ServiceError("Nothing to review yet.")
+        if action not in ("narrative", "adjust", "publish"):
+            raise ServiceError("Unknown review action.")
+        turn = turn_check_shown(exercise_id=exercise.pk, shown=request.POST.get("turn"))
         if action == "narrative":
             form = NarrativeForm(request.POST)
             if not form.is_valid():
@@ -265,12 +272,10 @@ def review_action(request: HttpRequest, exercise_id: int, action: str) -> HttpRe
                 raise ServiceError("Choose an indicator, an amount and write the reason.")
             turn_adjust_indicator(turn_id=turn.pk, user=user, **form.cleaned_data)
             messages.success(request, "Adjustment recorded; the reason is kept for the report.")
-        elif action == "publish":
+        else:
             turn_publish(turn_id=turn.pk, user=user)
             messages.success(request, f"Turn {turn.number} published to every team.")
             return redirect("exercises:control", exercise.pk)
-        else:
-            raise ServiceError("Unknown review action.")
     except ServiceError as exc:
         messages.error(request, str(exc))
     return redirect("exercises:review", exercise.pk)
