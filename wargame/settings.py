@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -21,6 +22,18 @@ SECRET_KEY = env.str(
     "SECRET_KEY",
     default="django-insecure-local-only-set-SECRET_KEY-in-any-real-deployment",
 )
+# Without DEBUG the kit may be reachable by others: sessions, messages and password resets are
+# signed with this key, so the published development key (or a weak one) would let anyone
+# forge them. The thresholds are Django's own (check --deploy, security.W009).
+if not DEBUG and (
+    SECRET_KEY.startswith("django-insecure-") or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
+):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is unset, the development key or too weak, and DEBUG is off. Set "
+        "SECRET_KEY to a long random value (at least 50 characters), e.g. the output of "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))', or set DEBUG=true "
+        "on a development machine."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -215,6 +228,10 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+# /healthz answers its detailed checks to this machine, and elsewhere only to requests with
+# "Authorization: Bearer <HEALTHZ_TOKEN>" (unset: no token is accepted).
+HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")
 
 # Join codes resist guessing: attempts are counted per address and per exercise in the
 # shared cache (Redis in a deployment).

@@ -7,12 +7,20 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _env(**overrides: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in {"REDIS_URL", "DEBUG"}}
-    env.update({"DATABASE_URL": "sqlite://:memory:", **overrides})
+    env.update(
+        {
+            "DATABASE_URL": "sqlite://:memory:",
+            "DJANGO_SETTINGS_MODULE": "wargame.settings",
+            **overrides,
+        }
+    )
     return env
 
 
@@ -35,7 +43,7 @@ def test_check_deploy_is_clean_with_production_values():
 
 
 def test_check_deploy_flags_the_development_secret_key():
-    env = _env(DEBUG="false", ALLOWED_HOSTS="wargame.example.org")
+    env = _env(DEBUG="true", ALLOWED_HOSTS="wargame.example.org")
     env.pop("SECRET_KEY", None)
     out = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -46,6 +54,53 @@ def test_check_deploy_flags_the_development_secret_key():
     )
     assert out.returncode != 0
     assert "security.W009" in out.stdout + out.stderr
+
+
+def _start(**overrides: str | None) -> subprocess.CompletedProcess:
+    """Load the settings and set Django up in a process of its own, as any server does."""
+    env = _env()
+    env.pop("SECRET_KEY", None)
+    for key, value in overrides.items():
+        if value is not None:
+            env[key] = value
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        None,
+        "django-insecure-local-only-set-SECRET_KEY-in-any-real-deployment",
+        "",
+        "too-short-a-secret",
+        "ab" * 40,
+    ],
+    ids=["unset", "development-key", "empty", "short", "few-characters"],
+)
+def test_without_debug_a_missing_or_weak_secret_key_refuses_to_start(key):
+    out = _start(DEBUG="false", SECRET_KEY=key)
+    assert out.returncode != 0
+    assert "ImproperlyConfigured" in out.stderr
+    assert "Set SECRET_KEY to a long random value" in out.stderr
+    assert "started" not in out.stdout
+
+
+def test_without_debug_a_real_secret_key_starts():
+    out = _start(DEBUG="false", SECRET_KEY=secrets.token_urlsafe(50))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "started"
+
+
+def test_in_debug_mode_the_development_key_still_starts():
+    out = _start(DEBUG="true")  # what make run does
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "started"
 
 
 def _free_port() -> int:

@@ -1,6 +1,16 @@
-"""Checks behind /healthz: each answers within about a second and never raises."""
+"""Checks behind /healthz: each answers within about a second and never raises.
+
+Anyone may ask /healthz, so the public answer is cheap: can this process reach its database
+(one ``SELECT 1``)? Redis is left out on purpose: pages and saves keep working while it
+restarts, and a load balancer that saw every web process fail at once would take the whole
+site down instead. The detailed checks (Redis, a ping of the Celery workers, a round trip
+through the channel layer) take up to a few seconds, so they answer only requests from this
+machine or carrying ``HEALTHZ_TOKEN``, and their result is kept for a few seconds.
+"""
 
 import asyncio
+import ipaddress
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any
@@ -9,11 +19,18 @@ import redis
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
+from django.http import HttpRequest
+from django.utils import timezone
 
 from wargame.celery import app as celery_app
 
 TIMEOUT = 1.0
+DETAIL_CACHE_KEY = "healthz:detail"
+DETAIL_CACHE_SECONDS = 5
+# A request relayed by a proxy on this machine comes from loopback too: it is not local.
+FORWARDING_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
 
 Check = dict[str, Any]
 
@@ -80,3 +97,34 @@ def run_checks() -> dict[str, Check]:
         "celery_workers": _timed(_workers),
         "channel_layer": _timed(_channel_layer),
     }
+
+
+def may_see_details(request: HttpRequest) -> bool:
+    """From this machine (not relayed by a proxy), or with ``Authorization: Bearer <token>``."""
+    token = settings.HEALTHZ_TOKEN
+    scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
+    if token and scheme.lower() == "bearer":
+        return secrets.compare_digest(sent.strip().encode(), token.encode())
+    if any(header in request.META for header in FORWARDING_HEADERS):
+        return False
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+def public_check() -> bool:
+    """The cheap answer anyone gets: does the database answer?"""
+    return _timed(_database)["ok"]
+
+
+def detailed_checks() -> dict[str, Any]:
+    """Every check, run at most once every few seconds (per cache: Redis, or this process)."""
+    result = cache.get(DETAIL_CACHE_KEY)
+    if result is None:
+        result = {"checked_at": timezone.now().isoformat(), "checks": run_checks()}
+        cache.set(DETAIL_CACHE_KEY, result, DETAIL_CACHE_SECONDS)
+    return result
