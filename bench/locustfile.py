@@ -50,6 +50,9 @@ PLAY_TURNS = int(os.environ.get("BENCH_PLAY_TURNS", "3"))
 DEADLINE_TURN = os.environ.get("BENCH_DEADLINE_TURN", "true") == "true"
 DECISION_SUPPORT = os.environ.get("BENCH_DECISION_SUPPORT", "true") == "true"
 PING_SECONDS = 25
+PREVIEW_POLL_SECONDS = 1.5  # templates/exercises/_preview.html: hx-trigger="load delay:1500ms"
+PREVIEW_POLLS = 40
+PENDING = 'id="preview-pending"'
 REVIEW_SECONDS = float(os.environ.get("BENCH_REVIEW_SECONDS", "2"))  # reading the review
 QUIT_DELAY = float(os.environ.get("BENCH_QUIT_DELAY", "5"))  # for the last notifications
 WAIT_LIMIT = 120  # no single wait of a facilitator lasts longer than this
@@ -112,9 +115,11 @@ counters: dict[str, int] = defaultdict(int)
 facilitators_done = []
 
 
-def _fire(environment, name: str, started: float, error: Exception | None = None) -> None:
+def _fire(
+    environment, name: str, started: float, error: Exception | None = None, kind: str = "WS"
+) -> None:
     environment.events.request.fire(
-        request_type="WS",
+        request_type=kind,
         name=name,
         response_time=(time.time() - started) * 1000,
         response_length=0,
@@ -263,6 +268,7 @@ class Player(FastHttpUser):
         self.revision = 0
         self.submitted: set[int] = set()
         self.saves: dict[int, int] = defaultdict(int)
+        self.poller = None
         self.client.get(f"/rejoin/{me['token']}/", name="rejoin", allow_redirects=False)
         self._read_move(self._get(f"/play/{self.exercise_id}/", "team page"))
         self.preview()
@@ -288,6 +294,8 @@ class Player(FastHttpUser):
     def on_stop(self) -> None:
         self.socket.close()
         self.refresher.stop()
+        if self.poller is not None:
+            self.poller.kill(block=False)
 
     def on_event(self, message: dict, at: float) -> None:
         name = message.get("event")
@@ -322,7 +330,22 @@ class Player(FastHttpUser):
         if not (DECISION_SUPPORT and self.open):
             return
         query = "&".join(f"act__{a}=on" for a in actions or [])
-        self._get(f"/play/{self.exercise_id}/preview/?{query}", "decision support", HTMX)
+        url = f"/play/{self.exercise_id}/preview/?{query}"
+        started = time.time()
+        html = self._get(url, "decision support", HTMX)
+        if self.poller is not None:
+            self.poller.kill(block=False)  # htmx replaced the panel: its polling stops
+            self.poller = None
+        if PENDING in html:
+            self.poller = gevent.spawn(self._poll_preview, url, started)
+
+    def _poll_preview(self, url: str, started: float) -> None:
+        """While a worker simulates, the panel asks again; the player goes on meanwhile."""
+        for _ in range(PREVIEW_POLLS):
+            gevent.sleep(PREVIEW_POLL_SECONDS)
+            if PENDING not in self._get(url, "decision support (asking again)", HTMX):
+                _fire(self.environment, "decision support: estimate shown", started, kind="WAIT")
+                return
 
     def _form(self, actions: list[str], intent: str) -> dict:
         others = self.package["others"]
@@ -463,10 +486,14 @@ class Facilitator(FastHttpUser):
     def control_room(self) -> str:
         return self._get(f"/exercises/{self.exercise_id}/control/", "control room")
 
-    def _post(self, path: str, name: str) -> None:
+    def _post(self, path: str, name: str, turn: int | None = None) -> None:
+        """A control-room button; turn buttons say which turn the page showed."""
+        data = {"csrfmiddlewaretoken": _cookie(self.client, "csrftoken")}
+        if turn is not None:
+            data["turn"] = str(turn)
         with self.client.post(
             path,
-            data={"csrfmiddlewaretoken": _cookie(self.client, "csrftoken")},
+            data=data,
             name=name,
             allow_redirects=False,
             catch_response=True,
@@ -509,7 +536,7 @@ class Facilitator(FastHttpUser):
             else:
                 gevent.sleep(TURN_SECONDS)
                 self._mark("lock", number)
-                self._post(f"/exercises/{ex}/control/lock/", "control: lock")
+                self._post(f"/exercises/{ex}/control/lock/", "control: lock", number)
                 self.control_room()
             started = time.time()
             if not self.events[f"turn.adjudicated:{number}"].wait(WAIT_LIMIT):
@@ -525,7 +552,7 @@ class Facilitator(FastHttpUser):
             self._get(f"/exercises/{ex}/review/", "review page")
             gevent.sleep(REVIEW_SECONDS)
             self._mark("publish", number)
-            self._post(f"/exercises/{ex}/review/publish/", "review: publish")
+            self._post(f"/exercises/{ex}/review/publish/", "review: publish", number)
             self.control_room()
         if self.me["turns"] > PLAY_TURNS:
             self._post(f"/exercises/{ex}/control/end/", "control: end")

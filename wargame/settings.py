@@ -11,6 +11,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -178,6 +179,10 @@ else:
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
 }
+# Decision-support simulations wait in a queue of their own, so that a turn's adjudication
+# does not wait behind a class's worth of them; every worker serves both queues.
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("previews"))
+CELERY_TASK_ROUTES = {"wargame.exercises.tasks.estimate_preview": {"queue": "previews"}}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -27,7 +27,7 @@ def test_counters_let_requests_through(unreachable):
         unreachable.incr("join:1.2.3.4")
 
 
-def test_joining_works_while_the_cache_is_unreachable(client, settings, db):
+def test_joining_and_playing_work_while_the_cache_is_unreachable(client, settings, db):
     from django.contrib.auth import get_user_model
 
     from wargame.exercises.models import Participant
@@ -49,3 +49,7 @@ def test_joining_works_while_the_cache_is_unreachable(client, settings, db):
     response = client.post(f"/join/{code}/", {"display_name": "Bob"})
     assert response.status_code == 302
     assert Participant.objects.filter(display_name="Bob").exists()
+    # The session comes from the database, every part of the page is rendered afresh.
+    page = client.get(f"/play/{exercise.pk}/")
+    assert page.status_code == 200
+    assert "Bob" in page.text and "Waiting for the facilitator to start" in page.text

@@ -1,10 +1,13 @@
 """The preview fragment: for the team's own players, only while the aid is on; the
 facilitator's switch, with its audit trail."""
 
+import time
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from wargame.celery import app as celery_app
 from wargame.exercises import preview as preview_module
 from wargame.exercises.access import remember_observer
 from wargame.exercises.models import AuditEvent
@@ -20,6 +23,35 @@ TICKED = {"act__jp_defence_buildup": "on", "act__jp_china_thaw": "on"}
 
 def _url(exercise) -> str:
     return reverse("exercises:preview", args=[exercise.pk])
+
+
+@pytest.fixture(autouse=True)
+def _embedded(request):
+    """Estimates are simulated at once, as in embedded mode, unless a real worker runs."""
+    if "celery_worker" in request.fixturenames:
+        yield
+        return
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
+
+
+def test_a_worker_simulates_the_estimate_while_the_panel_waits(celery_worker):
+    exercise = running_exercise()
+    client, _ = player_client(exercise, "japan")
+    page = client.get(_url(exercise), TICKED, HTTP_HX_REQUEST="true")
+    assert 'id="preview-pending"' in page.text
+    assert "Simulating 400 games with this package" in page.text
+    assert 'hx-trigger="load delay:1500ms"' in page.text  # the panel asks again by itself
+    deadline = time.monotonic() + 30
+    while 'id="preview-pending"' in page.text and time.monotonic() < deadline:
+        time.sleep(0.2)
+        page = client.get(_url(exercise), TICKED, HTTP_HX_REQUEST="true")
+    assert "400 simulated games" in page.text
+    assert "from cache" in page.text  # the worker simulated it, this request only read it
+    again = client.get(_url(exercise), TICKED, HTTP_HX_REQUEST="true")
+    assert "preview-pending" not in again.text
 
 
 def test_a_player_sees_the_estimate_for_the_ticked_package():

@@ -1,8 +1,9 @@
 """The cache on Redis, forgiving when Redis is away.
 
-Everything the kit caches (charts, rendered forms, decision-support estimates, join-attempt
-counters) can be computed again, so a Redis restart must not turn pages into errors: while
-Redis does not answer, reads miss, writes are dropped, and counters let requests through.
+Everything the kit caches (rendered parts of pages, decision-support estimates, join-attempt
+counters, sessions, which are kept in the database too) can be computed or read again, so a
+Redis restart must not turn pages into errors: while Redis does not answer, reads miss,
+writes are dropped, and counters let requests through.
 """
 
 import logging
@@ -31,6 +32,13 @@ class ForgivingRedisCache(RedisCache):
         except RedisError as exc:
             self._unavailable("get_many", exc)
             return {}
+
+    def has_key(self, key, version=None):
+        try:
+            return super().has_key(key, version)
+        except RedisError as exc:
+            self._unavailable("has_key", exc)
+            return False
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         try:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import time
 from collections.abc import Mapping
@@ -36,6 +37,9 @@ from wargame.engine import (
     validate_move,
 )
 from wargame.exercises.models import Exercise, Turn
+from wargame.exercises.scenarios import get_scenario
+
+logger = logging.getLogger(__name__)
 
 RUNS = 400
 CACHE_SECONDS = 6 * 60 * 60
@@ -260,9 +264,80 @@ def _wait_for(key: str) -> Estimate | None:
 def preview_for(
     *, exercise: Exercise, turn: Turn, scenario: Scenario, move: Move, runs: int = RUNS
 ) -> Preview:
-    """Everything the decision-support panel shows for the package `move`."""
+    """Everything the decision-support panel shows for the package `move`, simulated here
+    when it is not cached yet."""
     state = WorldState.from_dict(turn.state_before)
-    common = {
+    problems = validate_move(scenario, state, move)
+    if problems:
+        return Preview(**_common(exercise, turn, move, runs), problems=tuple(problems))
+    began = time.perf_counter()
+    package, package_cached = cached_estimate(exercise, turn, scenario, move, runs=runs)
+    hold, hold_cached = cached_estimate(exercise, turn, scenario, Move(move.team), runs=runs)
+    elapsed = time.perf_counter() - began
+    cached = package_cached and hold_cached
+    return _assemble(exercise, turn, scenario, state, move, runs, package, hold, cached, elapsed)
+
+
+def preview_if_ready(
+    *, exercise: Exercise, turn: Turn, scenario: Scenario, move: Move, runs: int = RUNS
+) -> Preview | None:
+    """The panel for `move` if its estimates are cached; otherwise None, and a worker is asked
+    to simulate what is missing (once per package while it waits in the queue).
+
+    A simulation takes a tenth of a second or more of CPU; inside a request it would hold up
+    every other page that web process serves. In embedded mode the queue runs at once, so
+    the answer is ready on return. If the queue cannot be reached, it is simulated here.
+    """
+    state = WorldState.from_dict(turn.state_before)
+    problems = validate_move(scenario, state, move)
+    if problems:
+        return Preview(**_common(exercise, turn, move, runs), problems=tuple(problems))
+    hold_move = Move(move.team)
+    keys = [cache_key(exercise, turn, scenario, m, runs) for m in (move, hold_move)]
+    found = cache.get_many(keys)
+    if all(key in found for key in keys):
+        package, hold = (found[key] for key in keys)
+        return _assemble(exercise, turn, scenario, state, move, runs, package, hold, True, 0.0)
+    began = time.perf_counter()
+    for key, missing in zip(keys, (move, hold_move), strict=True):
+        if key not in found and cache.add(f"{key}:queued", 1, QUEUED_SECONDS):
+            try:
+                _queue_estimate(turn, missing, runs)
+            except Exception:
+                logger.warning("Decision support: queue unreachable, simulating here")
+                return preview_for(
+                    exercise=exercise, turn=turn, scenario=scenario, move=move, runs=runs
+                )
+    found = cache.get_many(keys)
+    if not all(key in found for key in keys):
+        return None
+    package, hold = (found[key] for key in keys)
+    elapsed = time.perf_counter() - began
+    return _assemble(exercise, turn, scenario, state, move, runs, package, hold, False, elapsed)
+
+
+QUEUED_SECONDS = 30  # a request for an estimate older than this is dropped, then asked again
+
+
+def _queue_estimate(turn: Turn, move: Move, runs: int) -> None:
+    from wargame.exercises.tasks import estimate_preview
+
+    actions = [[c.action, c.target, c.intensity] for c in move.actions]
+    estimate_preview.apply_async((turn.pk, move.team, actions, runs), expires=QUEUED_SECONDS)
+
+
+def estimate_queued(*, turn_id: int, team: str, actions: list[list], runs: int) -> None:
+    """The worker's side of ``preview_if_ready``: simulate one package into the cache."""
+    turn = Turn.objects.select_related("exercise").filter(pk=turn_id).first()
+    if turn is None or turn.status != Turn.Status.OPEN:
+        return
+    scenario = get_scenario(turn.exercise.scenario_slug)
+    move = Move(team, tuple(ActionChoice(*choice) for choice in actions))
+    cached_estimate(turn.exercise, turn, scenario, move, runs=runs)
+
+
+def _common(exercise: Exercise, turn: Turn, move: Move, runs: int) -> dict:
+    return {
         "team": move.team,
         "turn": turn.number,
         "last_turn": exercise.turns,
@@ -270,15 +345,22 @@ def preview_for(
         "seed": preview_seed(exercise.seed, turn.number),
         "package": move.actions,
     }
-    problems = validate_move(scenario, state, move)
-    if problems:
-        return Preview(**common, problems=tuple(problems))
-    began = time.perf_counter()
-    package, package_cached = cached_estimate(exercise, turn, scenario, move, runs=runs)
-    hold, hold_cached = cached_estimate(exercise, turn, scenario, Move(move.team), runs=runs)
-    elapsed = time.perf_counter() - began
+
+
+def _assemble(
+    exercise: Exercise,
+    turn: Turn,
+    scenario: Scenario,
+    state: WorldState,
+    move: Move,
+    runs: int,
+    package: Estimate,
+    hold: Estimate,
+    cached: bool,
+    elapsed: float,
+) -> Preview:
     return Preview(
-        **common,
+        **_common(exercise, turn, move, runs),
         indicators=tuple(_indicator_rows(scenario, state, package, hold)),
         futures=tuple(
             FutureRow(f.id, f.name, package.shares[f.id], hold.shares[f.id])
@@ -286,7 +368,7 @@ def preview_for(
         ),
         objectives=tuple(_objective_rows(scenario, move.team, package, hold)),
         risks=tuple(package_odds(scenario, state, move)),
-        cached=package_cached and hold_cached,
+        cached=cached,
         elapsed=elapsed,
     )
 

@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from wargame.exercises.preview import estimate_queued
 from wargame.exercises.services.turns import (
     turn_adjudicate,
     turns_adjudicate_stuck,
@@ -18,3 +19,9 @@ def lock_expired_turns() -> int:
     locked = turns_lock_expired()
     turns_adjudicate_stuck()
     return locked
+
+
+@shared_task(ignore_result=True)
+def estimate_preview(turn_id: int, team: str, actions: list[list], runs: int) -> None:
+    """A decision-support estimate, on the previews queue (settings.CELERY_TASK_ROUTES)."""
+    estimate_queued(turn_id=turn_id, team=team, actions=actions, runs=runs)

@@ -11,7 +11,7 @@ from wargame.engine import Move, Scenario
 from wargame.exercises.access import Role, get_viewer
 from wargame.exercises.fragments import FRAGMENT_SECONDS, exercise_version
 from wargame.exercises.models import Exercise, Turn
-from wargame.exercises.preview import package_from_form, package_key, preview_for
+from wargame.exercises.preview import RUNS, package_from_form, package_key, preview_if_ready
 from wargame.exercises.scenarios import get_scenario
 from wargame.exercises.selectors import current_turn, exercise_turns
 
@@ -26,11 +26,15 @@ def preview(request: HttpRequest, exercise_id: int) -> HttpResponse:
     html = cache.get(key)
     if html is None:
         context = _context(exercise, scenario, move)
+        if context.get("pending"):
+            context["again"] = request.get_full_path()
         html = render_to_string("exercises/_preview.html", context)
-        if "preview" in context:
-            # Whoever reads it from here on is served from the cache, and is told so.
-            context["preview"] = replace(context["preview"], cached=True)
-        cache.set(key, render_to_string("exercises/_preview.html", context), FRAGMENT_SECONDS)
+        if not context.get("pending"):
+            if "preview" in context:
+                # Whoever reads it from here on is served from the cache, and is told so.
+                context["preview"] = replace(context["preview"], cached=True)
+            html_for_others = render_to_string("exercises/_preview.html", context)
+            cache.set(key, html_for_others, FRAGMENT_SECONDS)
     response = HttpResponse(html)
     response["Cache-Control"] = "private, no-store"
     return response
@@ -38,7 +42,8 @@ def preview(request: HttpRequest, exercise_id: int) -> HttpResponse:
 
 def _context(exercise: Exercise, scenario: Scenario, move: Move) -> dict:
     """What the panel shows; keyed by the exercise's version, as every change of the turn's
-    status, the published state or the decision-support switch moves it."""
+    status, the published state or the decision-support switch moves it. While a worker
+    simulates the package the panel says so and asks again (never cached)."""
     turn = current_turn(exercise_turns(exercise))
     if not exercise.decision_support:
         return {"exercise": exercise, "unavailable": "off"}
@@ -48,8 +53,7 @@ def _context(exercise: Exercise, scenario: Scenario, move: Move) -> dict:
         or exercise.status != Exercise.Status.RUNNING
     ):
         return {"exercise": exercise, "unavailable": "closed"}
-    return {
-        "exercise": exercise,
-        "preview": preview_for(exercise=exercise, turn=turn, scenario=scenario, move=move),
-        "scenario": scenario,
-    }
+    preview = preview_if_ready(exercise=exercise, turn=turn, scenario=scenario, move=move)
+    if preview is None:
+        return {"exercise": exercise, "pending": True, "runs": RUNS}
+    return {"exercise": exercise, "preview": preview, "scenario": scenario}

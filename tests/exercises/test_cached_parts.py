@@ -1,0 +1,203 @@
+"""The team page's parts come from the cache (fragments.py); a player still sees every change
+they are told about on the next fetch, with a CSRF token of their own."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from tests.exercises.factories import (
+    answers,
+    current_turn,
+    join,
+    lock,
+    lock_and_adjudicate,
+    save_draft,
+)
+from wargame.exercises.models import Exercise, Team
+from wargame.exercises.services.decision_support import exercise_set_decision_support
+from wargame.exercises.services.messages import message_broadcast, message_send
+from wargame.exercises.services.turns import turn_extend, turn_publish
+from wargame.questionnaires.services import questionnaire_window_set
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def _client(participant, **kwargs) -> Client:
+    client = Client(**kwargs)
+    client.get(f"/rejoin/{participant.rejoin_token}/")
+    return client
+
+
+def _part(client: Client, exercise: Exercise, name: str) -> str:
+    urls = {
+        "move": f"/play/{exercise.pk}/fragments/move/",
+        "situation": f"/play/{exercise.pk}/fragments/situation/",
+        "messages": f"/play/{exercise.pk}/fragments/messages/",
+        "preview": f"/play/{exercise.pk}/preview/",
+        "cards": f"/play/{exercise.pk}/questionnaires/cards/",
+        "page": f"/play/{exercise.pk}/",
+    }
+    response = client.get(urls[name], HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _teammate_saves(exercise, bob, bea, charlie, dan):
+    save_draft(bea, current_turn(exercise), answers("japan", rationale="Bea's careful line"))
+
+
+def _other_team_posts_publicly(exercise, bob, bea, charlie, dan):
+    message_send(sender=charlie, channel="public", body="Beijing speaks to all")
+
+
+def _other_team_writes_privately(exercise, bob, bea, charlie, dan):
+    recipient = Team.objects.get(exercise=exercise, key="japan")
+    message_send(sender=charlie, channel="private", body="A word for Tokyo", recipient=recipient)
+
+
+def _teammate_writes(exercise, bob, bea, charlie, dan):
+    message_send(sender=bea, channel="team", body="Team only: hold the line")
+
+
+def _white_cell_announces(exercise, bob, bea, charlie, dan):
+    message_broadcast(exercise=exercise, user=exercise.facilitator, body="Five minutes left")
+
+
+def _turn_locked(exercise, bob, bea, charlie, dan):
+    lock(current_turn(exercise))
+
+
+def _turn_published(exercise, bob, bea, charlie, dan):
+    turn = lock_and_adjudicate(current_turn(exercise))
+    turn_publish(turn_id=turn.pk, user=exercise.facilitator)
+
+
+def _deadline_extended(exercise, bob, bea, charlie, dan):
+    turn_extend(turn_id=current_turn(exercise).pk, minutes=7, user=exercise.facilitator)
+
+
+def _decision_support_off(exercise, bob, bea, charlie, dan):
+    exercise_set_decision_support(exercise_id=exercise.pk, enabled=False, user=exercise.facilitator)
+
+
+def _questionnaire_opened(exercise, bob, bea, charlie, dan):
+    questionnaire_window_set(
+        exercise_id=exercise.pk, user=exercise.facilitator, phase="post", is_open=True
+    )
+
+
+def _deadline_text(exercise) -> str:
+    return current_turn(exercise).deadline.isoformat()
+
+
+# (change, the part Bob re-fetches, what he must then see)
+CHANGES = [
+    (_teammate_saves, "move", lambda ex: "Bea&#x27;s careful line"),
+    (_other_team_posts_publicly, "messages", lambda ex: "Beijing speaks to all"),
+    (_other_team_writes_privately, "messages", lambda ex: "A word for Tokyo"),
+    (_teammate_writes, "messages", lambda ex: "Team only: hold the line"),
+    (_white_cell_announces, "messages", lambda ex: "Five minutes left"),
+    (_turn_locked, "move", lambda ex: "This turn is locked"),
+    (_turn_published, "situation", lambda ex: "Turn 1:"),
+    (_turn_published, "move", lambda ex: "Your move for turn 2"),
+    (_deadline_extended, "situation", _deadline_text),
+    (_decision_support_off, "preview", lambda ex: "switched decision support off"),
+    (_questionnaire_opened, "cards", lambda ex: "Post-exercise questionnaire"),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "part", "expected"),
+    CHANGES,
+    ids=[f"{change.__name__.strip('_')}-{part}" for change, part, _ in CHANGES],
+)
+def test_every_change_a_player_is_told_about_shows_on_the_next_fetch(
+    running, change, part, expected
+):
+    bob, bea = join(running, "japan", "Bob"), join(running, "japan", "Bea")
+    charlie, dan = join(running, "china", "Charlie"), join(running, "south_korea", "Dan")
+    client = _client(bob)
+    _part(client, running, "page")
+    before = _part(client, running, part)
+    _part(client, running, part)  # a second reader: from the cache
+
+    change(running, bob, bea, charlie, dan)
+
+    text = expected(running)
+    assert text not in before
+    assert text in _part(client, running, part)
+
+
+def test_another_teams_private_message_and_draft_stay_out_of_the_cache_of_others(running):
+    bob, charlie = join(running, "japan", "Bob"), join(running, "china", "Charlie")
+    dan = join(running, "south_korea", "Dan")
+    dan_client = _client(dan)
+    _part(dan_client, running, "messages")
+    recipient = Team.objects.get(exercise=running, key="japan")
+    message_send(sender=charlie, channel="private", body="For Tokyo only", recipient=recipient)
+    save_draft(charlie, current_turn(running), answers("china", rationale="Charlie's secret"))
+
+    assert "For Tokyo only" not in _part(dan_client, running, "messages")
+    assert "For Tokyo only" in _part(_client(bob), running, "messages")
+    assert "Charlie&#x27;s secret" not in _part(_client(bob), running, "move")
+
+
+def test_a_save_leaves_other_teams_and_the_history_cached(running):
+    bob, charlie = join(running, "japan", "Bob"), join(running, "china", "Charlie")
+    versions = {team.key: team.version for team in running.teams.all()}
+    exercise_version = Exercise.objects.get(pk=running.pk).version
+
+    save_draft(bob, current_turn(running))
+
+    after = {team.key: team.version for team in running.teams.all()}
+    assert after["japan"] == versions["japan"] + 1
+    assert {k: v for k, v in after.items() if k != "japan"} == {
+        k: v for k, v in versions.items() if k != "japan"
+    }
+    assert Exercise.objects.get(pk=running.pk).version == exercise_version
+    assert charlie  # a player of another team exists; his cached parts are untouched
+
+
+def test_each_player_gets_a_csrf_token_of_their_own_in_a_shared_cached_form(running):
+    bob, bea = join(running, "japan", "Bob"), join(running, "japan", "Bea")
+    bob_client = _client(bob, enforce_csrf_checks=True)
+    bea_client = _client(bea, enforce_csrf_checks=True)
+    bob_form, bea_form = _part(bob_client, running, "move"), _part(bea_client, running, "move")
+    bob_token, bea_token = TOKEN.search(bob_form).group(1), TOKEN.search(bea_form).group(1)
+    assert "csrf-token-of-this-response" not in bob_form + bea_form
+
+    for client, token, line in ((bob_client, bob_token, "Bob"), (bea_client, bea_token, "Bea")):
+        revision = current_turn(running).moves.get(team__key="japan").revision
+        data = {"intent": "save", "revision": revision, "rationale": line}
+        saved = client.post(f"/play/{running.pk}/move/", {**data, "csrfmiddlewaretoken": token})
+        assert saved.status_code == 200, saved.content.decode()[:300]
+        message = {"to": "team", "body": f"{line} here", "csrfmiddlewaretoken": token}
+        assert client.post(f"/play/{running.pk}/messages/", message).status_code == 200
+
+    # A token is bound to its own browser: Bea's does not work in Bob's.
+    forged = bob_client.post(
+        f"/play/{running.pk}/messages/",
+        {"to": "team", "body": "forged", "csrfmiddlewaretoken": bea_token},
+    )
+    assert forged.status_code == 403
+
+
+def test_the_sender_sees_their_own_message_at_once(running):
+    bob = join(running, "japan", "Bob")
+    client = _client(bob)
+    _part(client, running, "page")
+    response = client.post(f"/play/{running.pk}/messages/", {"to": "team", "body": "Mine, now"})
+    assert response.status_code == 200
+    assert "Mine, now" in response.content.decode()
+
+
+def test_a_preview_served_from_the_cache_says_so(running, eager_tasks):
+    bob, bea = join(running, "japan", "Bob"), join(running, "japan", "Bea")
+    ticked = "?act__jp_defence_buildup=on"
+    first = _client(bob).get(f"/play/{running.pk}/preview/{ticked}").content.decode()
+    second = _client(bea).get(f"/play/{running.pk}/preview/{ticked}").content.decode()
+    assert "computed in" in first and "from cache" not in first
+    assert "from cache" in second
