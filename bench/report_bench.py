@@ -15,6 +15,7 @@ import argparse
 import io
 import json
 import os
+import secrets
 import statistics
 import sys
 import tempfile
@@ -29,6 +30,8 @@ os.environ["MEDIA_ROOT"] = f"{_tmp}/media"
 os.environ.pop("REDIS_URL", None)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wargame.settings")
 os.environ.setdefault("DEADLINE_SWEEPER_THREAD", "false")
+# DEBUG stays off, as on a worker: the settings then want a real key.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 
 import django  # noqa: E402
 
@@ -52,6 +55,12 @@ def _time(function, repeat: int) -> list[float]:
     return timings
 
 
+def _pages(pdf: bytes) -> int:
+    import pypdf  # a test dependency; the pages may sit in compressed object streams
+
+    return len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
@@ -71,12 +80,15 @@ def main() -> int:
     pdf = render(data, "pdf")
 
     figures = {
-        "exercise": {"turns": turns, "teams": teams, "pdf_pages": pdf.count(b"/Type /Page\n")},
+        "exercise": {"turns": turns, "teams": teams, "pdf_pages": _pages(pdf)},
         "gather": _time(lambda: report_data(exercise.pk), args.repeat),
         "html": _time(lambda: render(report_data(exercise.pk), "html"), args.repeat),
         "pdf": _time(lambda: render(report_data(exercise.pk), "pdf"), args.repeat),
     }
-    print(f"Report of an exercise of {turns} turns and {teams} teams ({args.repeat} runs each)")
+    print(
+        f"Report of an exercise of {turns} turns and {teams} teams, "
+        f"{figures['exercise']['pdf_pages']} PDF pages ({args.repeat} runs each)"
+    )
     results = {"exercise": figures["exercise"]}
     for name in ("gather", "html", "pdf"):
         timings = figures[name]

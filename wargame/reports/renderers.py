@@ -7,6 +7,7 @@ WeasyPrint's rendering of it with the print rules of ``static/css/report.css``.
 
 import base64
 import csv
+import gc
 import io
 import json
 import re
@@ -24,6 +25,8 @@ from wargame.reports.tables import TABLES, tables_for
 
 CSS_PATH = "css/report.css"
 SVG_ID = re.compile(r'\b(id|xlink:href|href)="#?(activate-serie-\d+)')
+# What a printed chart never shows: pygal's tooltip texts (<desc>) and hover titles (<title>).
+SVG_TOOLTIPS = re.compile(r"<(desc|title)\b[^>]*>.*?</\1>", re.S)
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
@@ -51,6 +54,25 @@ def charts(data: dict) -> list[dict[str, str]]:
         svg = SVG_ID.sub(lambda m, n=number: f'{m.group(1)}="chart{n}-{m.group(2)}', chart["svg"])
         result.append({**chart, "svg": svg})
     return result
+
+
+def expectations_by_move(rows: list[dict], teams: list[dict]) -> list[dict]:
+    """The expectations grouped by the move they were about: one row per turn and team,
+    what that team did beside what each of the others expected of it."""
+    grouped: dict[tuple, dict] = {}
+    for row in rows:
+        key = (row["turn"], row["about"])
+        if key not in grouped:
+            grouped[key] = {
+                "turn": row["turn"],
+                "about": row["about"],
+                "actual_held": row["actual_held"],
+                "actual_actions": row["actual_actions"],
+                "expected": [],
+            }
+        grouped[key]["expected"].append({"team": row["team"], "expected": row["expected"]})
+    order = {team["key"]: position for position, team in enumerate(teams)}
+    return sorted(grouped.values(), key=lambda row: (row["turn"], order.get(row["about"], 0)))
 
 
 def context(data: dict, *, standalone: bool, chart_list: list | None = None) -> dict[str, Any]:
@@ -81,6 +103,7 @@ def context(data: dict, *, standalone: bool, chart_list: list | None = None) -> 
     return {
         "data": data,
         "standalone": standalone,
+        "expectations": expectations_by_move(data["expectations"], data["teams"]),
         "css": report_css() if standalone else "",
         "charts": chart_list if chart_list is not None else charts(data),
         "team_names": names,
@@ -105,6 +128,7 @@ def render_html(data: dict, *, standalone: bool = True, for_pdf: bool = False) -
 
 
 def _data_uri(svg: str) -> str:
+    svg = SVG_TOOLTIPS.sub("", svg)
     if "xmlns=" not in svg.split(">", 1)[0]:
         svg = svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"', 1)
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
@@ -120,12 +144,36 @@ def pdf_bytes(data: dict, *, progress: Callable[[int], None] | None = None) -> b
     html = render_html(data, for_pdf=True)
     if progress:
         progress(40)
-    document = HTML(string=html, base_url=None).render()
-    if progress:
-        progress(80)
-    # Embedding whole fonts rather than subsets halves the writing time (subsetting is most
-    # of it) and, for the few faces a report uses, hardly changes the file's size.
-    return document.write_pdf(full_fonts=True)
+    # WeasyPrint builds some hundred thousand short-lived objects (boxes, styles, lines)
+    # that hold no reference cycles worth chasing while it works: the cyclic collector,
+    # triggered again and again by those allocations, cost about a sixth of the time.
+    # It is switched off for the rendering only, and runs once afterwards.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        document = HTML(string=html, base_url=None).render()
+        if progress:
+            progress(80)
+        return document.write_pdf(full_fonts=not _fast_subsetting())
+    finally:
+        if collecting:
+            gc.enable()
+
+
+@cache
+def _fast_subsetting() -> bool:
+    """Whether WeasyPrint can subset fonts with HarfBuzz (fast) rather than fontTools.
+
+    With HarfBuzz, subsetting the few faces a report uses takes a few milliseconds and the
+    file is small; embedding whole fonts would then be slower (every glyph's width and
+    Unicode map is written). With fontTools, subsetting is most of the writing time, so the
+    whole fonts go in instead.
+    """
+    try:
+        from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
+    except ImportError:  # pragma: no cover - an older WeasyPrint
+        return False
+    return harfbuzz_subset is not None and bool(harfbuzz.hb_version_atleast(4, 1, 0))
 
 
 def neutralise(value: Any) -> Any:
