@@ -438,7 +438,13 @@ def main() -> None:
     parser.add_argument("--decision-support", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--throughput-seconds", type=int, default=20)
     parser.add_argument("--throughput-users", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2 * (os.cpu_count() or 1),
+        help="uvicorn worker processes (default: two per core; each serves one request at a "
+        "time, so a second one per core works while the first waits for the database)",
+    )
     parser.add_argument(
         "--database-url", default="postgres://postgres@127.0.0.1:5432/wargame_bench"
     )
@@ -540,9 +546,11 @@ def main() -> None:
             [*uvicorn, "--port", str(bare_port), "bench.bare_app:application"],
             {**server_env, "DJANGO_SETTINGS_MODULE": "bench.settings_bare"},
         )
+        # As in the Procfile: the worker yields the CPU to the web processes (nice), so
+        # decision-support simulations use what the pages leave.
         stack.start(
             "worker",
-            [*celery, "worker", "--concurrency", "2", "--loglevel", "WARNING",
+            ["nice", "-n", "10", *celery, "worker", "--concurrency", "2", "--loglevel", "WARNING",
              "--without-gossip", "--without-mingle", "--hostname", f"bench-{port}@%h"],
             server_env,
         )  # fmt: skip

@@ -46,6 +46,13 @@ class ForgivingRedisCache(RedisCache):
         except RedisError as exc:
             self._unavailable("set", exc)
 
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().set_many(data, timeout, version)
+        except RedisError as exc:
+            self._unavailable("set_many", exc)
+            return list(data)
+
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         """True when Redis is away: the caller goes ahead as if it were first."""
         try:

@@ -90,6 +90,7 @@ def _signed_in_player(request: HttpRequest, exercise_id: int) -> Viewer | None:
         return None
     participant = (
         Participant.objects.select_related("team", "exercise")
+        .defer("exercise__state")
         .filter(pk=participant_id, exercise_id=exercise_id)
         .first()
     )

@@ -10,6 +10,7 @@ Parts hold a placeholder where a form's CSRF token goes; each response gets its 
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.middleware.csrf import get_token
@@ -32,13 +33,40 @@ def team_version(exercise: Exercise, team: Team) -> str:
     return f"{exercise.pk}.{exercise.version}.{team.pk}.{team.version}"
 
 
-def cached_fragment(
-    request, template_name: str, build: Callable[[], dict], *, part: str, version: str
-) -> SafeString:
-    """``template_name`` rendered with ``build()``, or the copy cached for this version."""
-    key = f"fragment:{part}:{version}"
-    html = cache.get(key)
-    if html is None:
-        html = render_to_string(template_name, {**build(), "csrf_token": CSRF_PLACEHOLDER})
-        cache.set(key, html, FRAGMENT_SECONDS)
-    return mark_safe(html.replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308
+@dataclass(frozen=True)
+class Part:
+    """A part of a page: its template, what renders it, and the version it is cached for."""
+
+    name: str
+    template_name: str
+    build: Callable[[], dict]
+    version: str
+
+    @property
+    def key(self) -> str:
+        return f"fragment:{self.name}:{self.version}"
+
+
+def cached_parts(request, *parts: Part) -> dict[str, SafeString]:
+    """Each part's HTML, read from the cache in one round trip; missing ones are rendered
+    and stored. Every response gets its own CSRF token in place of the placeholder."""
+    found = cache.get_many([part.key for part in parts])
+    rendered = {
+        part.key: render_to_string(
+            part.template_name, {**part.build(), "csrf_token": CSRF_PLACEHOLDER}
+        )
+        for part in parts
+        if part.key not in found
+    }
+    if rendered:
+        cache.set_many(rendered, FRAGMENT_SECONDS)
+    html = found | rendered
+    token = get_token(request) if any(CSRF_PLACEHOLDER in h for h in html.values()) else ""
+    return {
+        part.name: mark_safe(html[part.key].replace(CSRF_PLACEHOLDER, token))  # noqa: S308
+        for part in parts
+    }
+
+
+def cached_fragment(request, part: Part) -> SafeString:
+    return cached_parts(request, part)[part.name]

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.cache import cache
 
 from wargame.engine.scenario import QuestionItem
-from wargame.exercises.fragments import FRAGMENT_SECONDS, exercise_version
+from wargame.exercises.fragments import FRAGMENT_SECONDS, team_version
 from wargame.exercises.models import Exercise, Participant
 from wargame.exercises.scenarios import get_scenario
 from wargame.questionnaires.models import Phase, QuestionnaireResponse, QuestionnaireWindow
@@ -64,29 +64,28 @@ def own_response(participant: Participant, phase: str) -> QuestionnaireResponse 
     return QuestionnaireResponse.objects.filter(participant=participant, phase=phase).first()
 
 
-def _cached_windows(exercise: Exercise) -> list[Window]:
-    """``windows`` for the team page, cached per exercise version: opening or closing a
-    window and every change of the exercise's status move it (notify.py)."""
-    key = f"questionnaire-windows:{exercise_version(exercise)}"
-    result = cache.get(key)
-    if result is None:
-        result = windows(exercise)
-        cache.set(key, result, FRAGMENT_SECONDS)
-    return result
-
-
 def participant_cards(participant: Participant) -> list[dict[str, Any]]:
-    """What the team page says about each questionnaire for this participant."""
-    answered = set(
-        QuestionnaireResponse.objects.filter(participant=participant).values_list(
-            "phase", flat=True
+    """What the team page says about each questionnaire for this participant.
+
+    Cached per team version: opening or closing a window moves the exercise's, and the
+    participant's own answers move the team's (services.questionnaire_answer).
+    """
+    key = f"questionnaire-cards:{team_version(participant.exercise, participant.team)}"
+    key += f":{participant.pk}"
+    cards = cache.get(key)
+    if cards is None:
+        answered = set(
+            QuestionnaireResponse.objects.filter(participant=participant).values_list(
+                "phase", flat=True
+            )
         )
-    )
-    return [
-        {"window": w, "answered": w.phase in answered}
-        for w in _cached_windows(participant.exercise)
-        if w.items and (w.is_open or w.phase in answered)
-    ]
+        cards = [
+            {"window": w, "answered": w.phase in answered}
+            for w in windows(participant.exercise)
+            if w.items and (w.is_open or w.phase in answered)
+        ]
+        cache.set(key, cards, FRAGMENT_SECONDS)
+    return cards
 
 
 def response_rates(exercise: Exercise) -> list[dict[str, Any]]:

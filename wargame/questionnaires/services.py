@@ -54,7 +54,13 @@ def questionnaire_answer(
         phase=str(phase),
         team=participant.team.key,
     )
-    notify(exercise.pk, "questionnaire.answered", control=True, phase=str(phase))
+    notify(
+        exercise.pk,
+        "questionnaire.answered",
+        control=True,
+        teams=(participant.team.key,),  # the participant's own cards change
+        phase=str(phase),
+    )
     return response
 
 

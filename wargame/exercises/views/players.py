@@ -6,13 +6,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from wargame.exercises.access import Role, Viewer, get_viewer, remember_player
 from wargame.exercises.forms import JoinCodeForm, JoinNameForm, MessageForm, MoveForm
-from wargame.exercises.fragments import cached_fragment, exercise_version, team_version
+from wargame.exercises.fragments import (
+    Part,
+    cached_fragment,
+    cached_parts,
+    exercise_version,
+    team_version,
+)
 from wargame.exercises.models import Exercise, Move, Participant, Team, Turn
 from wargame.exercises.scenarios import get_scenario
 from wargame.exercises.selectors import (
@@ -131,55 +136,43 @@ def _move_context(viewer: Viewer, turn: Turn | None, form=None, **extra) -> dict
     }
 
 
-def _move_html(request: HttpRequest, viewer: Viewer, turn=None) -> SafeString:
+def _move_part(viewer: Viewer, turn: Turn | None = None) -> Part:
     """The move form; the turn is read only when the form has to be rendered."""
-    return cached_fragment(
-        request,
+    return Part(
+        "move",
         "exercises/_move.html",
         lambda: _move_context(viewer, turn or latest_turn(viewer.exercise)),
-        part="move",
-        version=team_version(viewer.exercise, viewer.team),
+        team_version(viewer.exercise, viewer.team),
     )
 
 
-def _history_html(request: HttpRequest, exercise: Exercise) -> SafeString:
+def _history_part(exercise: Exercise) -> Part:
     def build() -> dict:
         turns = exercise_turns(exercise)
         return {"outcomes": outcomes_for(exercise, turns), "charts": charts_for(exercise, turns)}
 
-    return cached_fragment(
-        request,
-        "exercises/_history.html",
-        build,
-        part="history",
-        version=exercise_version(exercise),
-    )
+    return Part("history", "exercises/_history.html", build, exercise_version(exercise))
 
 
-def _messages_html(request: HttpRequest, viewer: Viewer) -> SafeString:
-    return cached_fragment(
-        request,
+def _messages_part(viewer: Viewer) -> Part:
+    return Part(
+        "messages",
         "exercises/_messages.html",
         lambda: {"messages_list": messages_for(viewer)},
-        part="messages",
-        version=team_version(viewer.exercise, viewer.team),
+        team_version(viewer.exercise, viewer.team),
     )
 
 
-def _chat_form_html(request: HttpRequest, viewer: Viewer, form: MessageForm | None = None):
+def _chat_form_part(viewer: Viewer) -> Part:
     """The message form: the same for the whole team until it is sent with an error."""
-    if form is not None:
-        context = {"exercise": viewer.exercise, "message_form": form}
-        return render_to_string("exercises/_chat_form.html", context, request)
-    return cached_fragment(
-        request,
+    return Part(
+        "chat-form",
         "exercises/_chat_form.html",
         lambda: {
             "exercise": viewer.exercise,
             "message_form": MessageForm(exercise=viewer.exercise, team=viewer.team),
         },
-        part="chat-form",
-        version=team_version(viewer.exercise, viewer.team),
+        team_version(viewer.exercise, viewer.team),
     )
 
 
@@ -189,14 +182,21 @@ def team_page(request: HttpRequest, exercise_id: int) -> HttpResponse:
     exercise = viewer.exercise
     scenario = get_scenario(exercise.scenario_slug)
     turn = turn_lock_if_expired(latest_turn(exercise))
+    parts = cached_parts(
+        request,
+        _move_part(viewer, turn),
+        _history_part(exercise),
+        _messages_part(viewer),
+        _chat_form_part(viewer),
+    )
     context = {
         "exercise": exercise,
         "viewer": viewer,
         "turn": turn,
-        "move_html": _move_html(request, viewer, turn),
-        "history": _history_html(request, exercise),
-        "messages_html": _messages_html(request, viewer),
-        "chat_form_html": _chat_form_html(request, viewer),
+        "move_html": parts["move"],
+        "history": parts["history"],
+        "messages_html": parts["messages"],
+        "chat_form_html": parts["chat-form"],
         "briefing": scenario.team(viewer.team.key).briefing,
         "rejoin_url": request.build_absolute_uri(
             reverse("exercises:rejoin", args=[viewer.participant.rejoin_token])
@@ -211,16 +211,16 @@ def team_fragment(request: HttpRequest, exercise_id: int, name: str) -> HttpResp
     viewer = _player(request, exercise_id)
     exercise = viewer.exercise
     if name == "move":
-        return HttpResponse(_move_html(request, viewer))
+        return HttpResponse(cached_fragment(request, _move_part(viewer)))
     if name == "situation":
         context = {
             "exercise": exercise,
             "turn": latest_turn(exercise),
-            "history": _history_html(request, exercise),
+            "history": cached_fragment(request, _history_part(exercise)),
         }
         return render(request, "exercises/_situation.html", context)
     if name == "messages":
-        return HttpResponse(_messages_html(request, viewer))
+        return HttpResponse(cached_fragment(request, _messages_part(viewer)))
     return HttpResponse(status=404)
 
 
@@ -299,9 +299,16 @@ def message_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
             viewer = _player(request, exercise_id)  # the versions the message moved
     else:
         status = 422
+    if form is None:
+        parts = cached_parts(request, _messages_part(viewer), _chat_form_part(viewer))
+        chat_form_html = parts["chat-form"]
+    else:
+        parts = cached_parts(request, _messages_part(viewer))
+        context = {"exercise": viewer.exercise, "message_form": form}
+        chat_form_html = render_to_string("exercises/_chat_form.html", context, request)
     context = {
-        "messages_html": _messages_html(request, viewer),
-        "chat_form_html": _chat_form_html(request, viewer, form),
+        "messages_html": parts["messages"],
+        "chat_form_html": chat_form_html,
         "exercise": viewer.exercise,
     }
     return render(request, "exercises/_chat.html", context, status=status)

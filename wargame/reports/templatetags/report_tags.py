@@ -1,5 +1,6 @@
 from django import template
 
+from wargame.exercises.models import Exercise
 from wargame.reports.models import ReportSettings
 
 register = template.Library()
@@ -41,7 +42,10 @@ def percent(value):
 @register.inclusion_tag("reports/_report_link.html")
 def report_link(viewer):
     """A link to the report on the team page, when the facilitator lets players read it."""
-    allowed = ReportSettings.objects.filter(
-        exercise_id=viewer.exercise.pk, participants_may_download=True
-    ).exists()
+    allowed = (
+        viewer.exercise.status == Exercise.Status.FINISHED  # players read it only after the end
+        and ReportSettings.objects.filter(
+            exercise_id=viewer.exercise.pk, participants_may_download=True
+        ).exists()
+    )
     return {"allowed": allowed, "exercise": viewer.exercise}
