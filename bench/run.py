@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import secrets
 import shutil
 import signal
@@ -177,6 +178,41 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+def _proc_table() -> dict[int, tuple[int, str, float]]:
+    """Every process: (parent, command name, CPU seconds used so far), read from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        table[int(entry.name)] = (int(fields[1]), name, (int(fields[11]) + int(fields[12])) / tick)
+    return table
+
+
+def cpu_by_part(stack: Stack) -> dict[str, float]:
+    """CPU seconds used so far by each process of the stack (with its children), PostgreSQL
+    and Redis: where the machine's cores went during a level (the difference of two calls).
+    PostgreSQL and Redis are counted whole, other users of them included."""
+    table = _proc_table()
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _, _) in table.items():
+        children.setdefault(parent, []).append(pid)
+
+    def tree(pid: int) -> float:
+        return table.get(pid, (0, "", 0.0))[2] + sum(tree(c) for c in children.get(pid, []))
+
+    parts = {name: tree(process.pid) for name, process in stack.processes}
+    for service in ("postgres", "redis-server"):
+        parts[service] = sum(cpu for _, name, cpu in table.values() if name.startswith(service))
+    return parts
 
 
 def wait_http(url: str, stack: Stack, seconds: float = 60, want: int = 200) -> None:
@@ -377,6 +413,10 @@ def verdicts(result: dict) -> dict:
     return checks
 
 
+def _second(item: tuple) -> float:
+    return -item[1]
+
+
 def print_table(result: dict) -> None:
     print()
     print(f"Wargame kit load benchmark, {result['date']} (load average {result['loadavg']})")
@@ -399,6 +439,11 @@ def print_table(result: dict) -> None:
                     f"p95 {n['to_last_browser_p95_ms']} ms over {n['turns']} turns "
                     f"({n['browsers_missed']} browsers missed)"
                 )
+        cpu = level["cpu_seconds"]
+        print(
+            f"  CPU seconds of {level['cpu_cores_available_seconds']} available: "
+            + ", ".join(f"{name} {value}" for name, value in sorted(cpu.items(), key=_second))
+        )
     tp = result.get("throughput")
     if tp:
         print(
@@ -581,6 +626,8 @@ def main() -> None:
                 bound += 60
             log(f"level {exercises} exercises: playing (at most {bound} s)")
             started = time.monotonic()
+            cpu_before = cpu_by_part(stack)
+            locust_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             raw = run_locust(
                 classes=["Player", "Facilitator"],
                 users=players + exercises,
@@ -602,6 +649,8 @@ def main() -> None:
                 logs=logs,
             )
             seconds = time.monotonic() - started
+            cpu_after = cpu_by_part(stack)
+            locust_after = resource.getrusage(resource.RUSAGE_CHILDREN)
             stack.check()
             run_python(
                 ["bench/setup_load.py", "times", "--join", str(join),
@@ -613,6 +662,12 @@ def main() -> None:
                 raw, times, exercises=exercises, players=args.players, seconds=seconds
             )
             level["loadavg_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+            cpu = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after}
+            cpu["locust"] = (locust_after.ru_utime + locust_after.ru_stime) - (
+                locust_before.ru_utime + locust_before.ru_stime
+            )
+            level["cpu_seconds"] = {name: round(value, 1) for name, value in cpu.items()}
+            level["cpu_cores_available_seconds"] = round(seconds * (os.cpu_count() or 1), 1)
             result["levels"].append(level)
             log(
                 f"level {exercises} exercises: {level['requests_per_second']} req/s, "
