@@ -1,4 +1,5 @@
-"""Finished exercises to report on: the bots' 8-turn demo, and one with hostile text."""
+"""Finished exercises to report on: the bots' 8-turn demo, one with hostile text, and one
+whose facilitator overrode the adjudication."""
 
 import io
 from collections.abc import Iterator
@@ -15,7 +16,13 @@ from wargame.exercises.services.audit import facilitator_actor
 from wargame.exercises.services.exercises import exercise_create, exercise_start
 from wargame.exercises.services.messages import message_send
 from wargame.exercises.services.moves import move_submit, participant_join
-from wargame.exercises.services.turns import turn_adjudicate, turn_lock, turn_publish
+from wargame.exercises.services.turns import (
+    turn_adjudicate,
+    turn_adjust_indicator,
+    turn_edit_narrative,
+    turn_lock,
+    turn_publish,
+)
 
 # Actions that cannot fail and take no target, one per team of the built-in scenario.
 SAFE_ACTION = {
@@ -104,6 +111,59 @@ def hostile(facilitator) -> Exercise:
     }
     for _ in range(2):
         play_turn(exercise, players, answers)
+    exercise.refresh_from_db()
+    assert exercise.status == Exercise.Status.FINISHED
+    return exercise
+
+
+@pytest.fixture
+def overridden(facilitator) -> Exercise:
+    """A finished 2-turn exercise whose facilitator, in turn 1, adjusted an indicator and
+    rewrote a narrative, each with a reason, before publishing."""
+    exercise = exercise_create(
+        facilitator=facilitator,
+        scenario_slug="japan-korea-2025",
+        title="Seminar with overrides",
+        turns=2,
+        seed=11,
+    )
+    players = {
+        team.key: participant_join(team=team, display_name=f"Player {team.key}")
+        for team in exercise.teams.all()
+    }
+    answers = {
+        key: {
+            "actions": [{"action": SAFE_ACTION[key], "target": None, "intensity": None}],
+            "objective": f"Objective of {key}",
+            "expectations": {other: f"{other} stays calm" for other in players if other != key},
+            "confidence": 3,
+            "rationale": f"Rationale of {key}",
+            "statement": f"Statement of {key}",
+        }
+        for key in players
+    }
+    exercise_start(exercise_id=exercise.pk, user=facilitator)
+    turn = Turn.objects.get(exercise=exercise, status=Turn.Status.OPEN)
+    for key, participant in players.items():
+        move_submit(participant=participant, turn_id=turn.pk, base_revision=0, answers=answers[key])
+    turn_lock(turn_id=turn.pk, actor=facilitator_actor(facilitator), reason="test")
+    turn_adjudicate(turn_id=turn.pk)
+    turn_adjust_indicator(
+        turn_id=turn.pk,
+        indicator="nk_deterrence",
+        amount=-4.5,
+        reason="The missile test was bigger than the dice said.",
+        user=facilitator,
+    )
+    turn_edit_narrative(
+        turn_id=turn.pk,
+        subject="japan",
+        text="Tokyo's pledge lands well in Washington.",
+        reason="Clearer for the students.",
+        user=facilitator,
+    )
+    turn_publish(turn_id=turn.pk, user=facilitator)
+    play_turn(exercise, players, answers)
     exercise.refresh_from_db()
     assert exercise.status == Exercise.Status.FINISHED
     return exercise

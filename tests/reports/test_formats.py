@@ -53,6 +53,50 @@ def test_the_pdf_opens_with_its_contents_bookmarks_and_charts(demo):
     assert data["indicators"][0]["name"] in charts
     # Running header and page numbers.
     assert f"Page 3 of {len(pages)}" in pages[2]
+    # Each turn: events, the moves, the rolls, and every change with its causes.
+    starts = [page for depth, title, page in outline if depth == 1] + [
+        titles["Expectation and outcome"]
+    ]
+    for turn, start, end in zip(data["turns"], starts, starts[1:], strict=False):
+        text = _flat("".join(pages[start - 1 : end - 1]))
+        for expected in (
+            [event["title"] for event in turn["events"]]
+            + ["Expected reactions", "Rationale", "Objective", "Public statement"]
+            + ["Drawn: result", "Indicators: what changed, and why", "Narrative"]
+            + [f"{roll['drawn']:.2f}" for roll in turn["rolls"] if roll["base"] is not None]
+            + [f"{change['name']}" for change in turn["changes"]]
+            + [cause["name"] for change in turn["changes"] for cause in change["causes"]]
+        ):
+            assert _flat(expected) in text, (turn["number"], expected)
+    # Expectation against outcome: what each team did beside what the others expected.
+    expectations = _flat("".join(pages[titles["Expectation and outcome"] - 1 :]))
+    row = data["expectations"][0]
+    assert _flat(row["expected"]) in expectations
+    assert _flat(row["actual_actions"][0]["name"]) in expectations
+
+
+def _flat(text: str) -> str:
+    """Text without its spacing or case: pypdf breaks table cells into lines where they
+    wrap, and headings are in capitals."""
+    return "".join(text.split()).lower()
+
+
+def test_the_pdf_keeps_every_override_with_its_reason(overridden):
+    data = report_data(overridden.pk)
+    reader = pypdf.PdfReader(io.BytesIO(pdf_bytes(data)))
+    text = _flat("".join(page.extract_text() for page in reader.pages))
+    for expected in (
+        "Facilitator overrides",
+        "Deterrence against North Korea adjusted by −4.5",
+        "The missile test was bigger than the dice said.",
+        "Narrative for Japan rewritten",
+        "Clearer for the students.",
+        "Tokyo's pledge lands well in Washington.",
+        "Facilitator adjustment (−4.5)",  # among the causes of the change
+        "Public statement",
+        "Statement of china",
+    ):
+        assert _flat(expected) in text, expected
 
 
 def _tables(data) -> dict[str, list[dict]]:

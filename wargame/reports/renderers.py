@@ -104,6 +104,11 @@ def context(data: dict, *, standalone: bool, chart_list: list | None = None) -> 
         "data": data,
         "standalone": standalone,
         "expectations": expectations_by_move(data["expectations"], data["teams"]),
+        # Per turn, the actions that could fail and were rolled for (the others succeed).
+        "rolled": {
+            turn["number"]: [roll for roll in turn["rolls"] if roll["base"] is not None]
+            for turn in data["turns"]
+        },
         "css": report_css() if standalone else "",
         "charts": chart_list if chart_list is not None else charts(data),
         "team_names": names,
