@@ -53,6 +53,8 @@ PING_SECONDS = 25
 PREVIEW_POLL_SECONDS = 1.5  # templates/exercises/_preview.html: hx-trigger="load delay:1500ms"
 PREVIEW_POLLS = 40
 PENDING = 'id="preview-pending"'
+PANEL_LOADS = 'hx-trigger="load, change from:#move-form'  # templates/exercises/_move.html
+CHECKED = re.compile(r'name="act__(\w+)"[^>]*checked')
 REVIEW_SECONDS = float(os.environ.get("BENCH_REVIEW_SECONDS", "2"))  # reading the review
 QUIT_DELAY = float(os.environ.get("BENCH_QUIT_DELAY", "5"))  # for the last notifications
 WAIT_LIMIT = 120  # no single wait of a facilitator lasts longer than this
@@ -320,10 +322,18 @@ class Player(FastHttpUser):
         self.open = 'name="intent" value="submit"' in html
 
     def refresh_move(self) -> None:
-        self._read_move(
-            self._get(f"/play/{self.exercise_id}/fragments/move/", "move fragment", HTMX)
-        )
-        self.preview()
+        html = self._get(f"/play/{self.exercise_id}/fragments/move/", "move fragment", HTMX)
+        self._read_move(html)
+        self._panel_loads(html, self.draft_actions(html))
+
+    @staticmethod
+    def draft_actions(html: str) -> list[str]:
+        return CHECKED.findall(html)
+
+    def _panel_loads(self, html: str, actions: list[str]) -> None:
+        """A swapped-in form asks for its panel only when the panel did not come with it."""
+        if PANEL_LOADS in html:
+            self.preview(actions)
 
     def preview(self, actions: list[str] | None = None) -> None:
         """The decision-support panel loads with the open move form and on every change."""
@@ -392,7 +402,7 @@ class Player(FastHttpUser):
                 response.success()
             else:
                 response.failure(f"HTTP {response.status_code}")
-        self.preview()  # the swapped-in form loads the panel
+        self._panel_loads(html, actions)
 
     @task
     def play(self) -> None:

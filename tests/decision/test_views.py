@@ -13,8 +13,16 @@ from wargame.exercises.access import remember_observer
 from wargame.exercises.models import AuditEvent
 from wargame.exercises.preview import decision_support_timeline
 from wargame.exercises.services.decision_support import exercise_set_decision_support
+from wargame.exercises.services.moves import move_save_draft
 
-from .helpers import facilitator, facilitator_client, play_turn, player_client, running_exercise
+from .helpers import (
+    current,
+    facilitator,
+    facilitator_client,
+    play_turn,
+    player_client,
+    running_exercise,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +150,49 @@ def test_the_create_form_sets_the_flag():
     assert exercise.decision_support is False  # an unticked checkbox
     created = AuditEvent.objects.get(exercise=exercise, action="exercise.created")
     assert created.data["decision_support"] is False
+
+
+def _draft(exercise, participant, *actions: str) -> None:
+    turn = current(exercise)
+    answers = {
+        "actions": [{"action": a, "target": None, "intensity": None} for a in actions],
+        "objective": "",
+        "expectations": {},
+        "confidence": 3,
+        "rationale": "",
+        "statement": "",
+    }
+    revision = turn.moves.get(team__key="japan").revision
+    move_save_draft(
+        participant=participant, turn_id=turn.pk, base_revision=revision, answers=answers
+    )
+
+
+def _as_the_form_sends_it(exercise) -> dict:
+    """The ticked boxes of the saved draft, as the page's form sends them to the panel."""
+    move = current(exercise).moves.get(team__key="japan")
+    params = {}
+    for choice in move.answers["actions"]:
+        params[f"act__{choice['action']}"] = "on"
+        params[f"target__{choice['action']}"] = choice.get("target") or ""
+        params[f"intensity__{choice['action']}"] = choice.get("intensity") or ""
+    return params
+
+
+def test_a_teammates_form_arrives_with_the_estimate_of_the_saved_package():
+    exercise = running_exercise()
+    aiko_client, aiko = player_client(exercise, "japan")
+    kenji_client, _ = player_client(exercise, "japan", "Kenji")
+    fragment = reverse("exercises:team_fragment", args=[exercise.pk, "move"])
+    _draft(exercise, aiko, "jp_defence_buildup", "jp_china_thaw")
+    asked = aiko_client.get(_url(exercise), _as_the_form_sends_it(exercise), HTTP_HX_REQUEST="true")
+    assert "400 simulated games" in asked.text  # Aiko's panel, after her save
+
+    form = kenji_client.get(fragment, HTTP_HX_REQUEST="true").text
+    assert "400 simulated games" in form  # the panel is in the form: no second request
+    assert 'hx-trigger="change from:#move-form, refresh"' in form
+
+    _draft(exercise, aiko, "jp_defence_buildup")  # a package nobody has asked about yet
+    form = kenji_client.get(fragment, HTTP_HX_REQUEST="true").text
+    assert "Estimating what your package is likely to do" in form
+    assert 'hx-trigger="load, change from:#move-form, refresh"' in form  # so the page asks

@@ -9,6 +9,7 @@ cached part is never older than what the database says.
 Parts hold a placeholder where a form's CSRF token goes; each response gets its own token.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -70,3 +71,35 @@ def cached_parts(request, *parts: Part) -> dict[str, SafeString]:
 
 def cached_fragment(request, part: Part) -> SafeString:
     return cached_parts(request, part)[part.name]
+
+
+def preview_key(exercise: Exercise, team_key: str, package: str) -> str:
+    """The decision-support panel as rendered for a package (``preview.package_key``)."""
+    return f"fragment:preview:{team_key}:{package}:{exercise_version(exercise)}"
+
+
+PANEL_SLOT = "<!--decision-support-panel-->"
+LOAD_SLOT = "decision-support-load "
+WAITING_PANEL = (
+    '<div class="card-header"><h2 class="h6 mb-0">Decision support</h2></div>\n'
+    '<div class="card-body small text-body-secondary">'
+    "Estimating what your package is likely to do…</div>"
+)
+PACKAGE = re.compile(r'data-package="([0-9a-f]+)"')
+
+
+def with_panel(html: str, exercise: Exercise, team_key: str) -> SafeString:
+    """The move form with its decision-support panel already in it when the draft's package
+    has been estimated (the usual case after a save); otherwise the panel asks on load.
+
+    Every teammate re-fetches the form after a save; this spares each a second request.
+    """
+    match = PACKAGE.search(html)
+    if match is None:
+        return mark_safe(html)  # noqa: S308 (our own rendering)
+    panel = cache.get(preview_key(exercise, team_key, match.group(1)))
+    if panel is None:
+        html = html.replace(LOAD_SLOT, "load, ").replace(PANEL_SLOT, WAITING_PANEL)
+    else:
+        html = html.replace(LOAD_SLOT, "").replace(PANEL_SLOT, panel)
+    return mark_safe(html)  # noqa: S308 (our own rendering and the cached panel)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from wargame.engine import Move, Scenario
 from wargame.exercises.access import Role, get_viewer
-from wargame.exercises.fragments import FRAGMENT_SECONDS, exercise_version
+from wargame.exercises.fragments import FRAGMENT_SECONDS, preview_key
 from wargame.exercises.models import Exercise, Turn
 from wargame.exercises.preview import RUNS, package_from_form, package_key, preview_if_ready
 from wargame.exercises.scenarios import get_scenario
@@ -22,7 +22,7 @@ def preview(request: HttpRequest, exercise_id: int) -> HttpResponse:
     exercise = viewer.exercise
     scenario = get_scenario(exercise.scenario_slug)
     move = package_from_form(scenario, viewer.team.key, request.GET)
-    key = f"fragment:preview:{viewer.team.key}:{package_key(move)}:{exercise_version(exercise)}"
+    key = preview_key(exercise, viewer.team.key, package_key(move))
     html = cache.get(key)
     if html is None:
         context = _context(exercise, scenario, move)

@@ -17,8 +17,10 @@ from wargame.exercises.fragments import (
     cached_parts,
     exercise_version,
     team_version,
+    with_panel,
 )
 from wargame.exercises.models import Exercise, Move, Participant, Team, Turn
+from wargame.exercises.preview import package_from_form, package_key
 from wargame.exercises.scenarios import get_scenario
 from wargame.exercises.selectors import (
     charts_for,
@@ -125,15 +127,24 @@ def _move_context(viewer: Viewer, turn: Turn | None, form=None, **extra) -> dict
         if turn
         else None
     )
+    scenario = get_scenario(viewer.exercise.scenario_slug)
+    form = form or _move_form(viewer, turn, move)
     return {
         "exercise": viewer.exercise,
         "viewer": viewer,
         "turn": turn,
         "move": move,
-        "form": form or _move_form(viewer, turn, move),
-        "budget": get_scenario(viewer.exercise.scenario_slug).team_budget(viewer.team.key),
+        "form": form,
+        "budget": scenario.team_budget(viewer.team.key),
+        "preview_package": form and _package_shown(scenario, viewer.team.key, form),
         **extra,
     }
+
+
+def _package_shown(scenario, team_key: str, form: MoveForm) -> str:
+    """The package the form's ticked boxes make, as the panel will ask for it."""
+    shown = form.data if form.is_bound else form.initial
+    return package_key(package_from_form(scenario, team_key, shown))
 
 
 def _move_part(viewer: Viewer, turn: Turn | None = None) -> Part:
@@ -193,7 +204,7 @@ def team_page(request: HttpRequest, exercise_id: int) -> HttpResponse:
         "exercise": exercise,
         "viewer": viewer,
         "turn": turn,
-        "move_html": parts["move"],
+        "move_html": with_panel(parts["move"], exercise, viewer.team.key),
         "history": parts["history"],
         "messages_html": parts["messages"],
         "chat_form_html": parts["chat-form"],
@@ -211,7 +222,8 @@ def team_fragment(request: HttpRequest, exercise_id: int, name: str) -> HttpResp
     viewer = _player(request, exercise_id)
     exercise = viewer.exercise
     if name == "move":
-        return HttpResponse(cached_fragment(request, _move_part(viewer)))
+        html = cached_fragment(request, _move_part(viewer))
+        return HttpResponse(with_panel(html, exercise, viewer.team.key))
     if name == "situation":
         context = {
             "exercise": exercise,
@@ -231,7 +243,7 @@ def move_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
     move = Move.objects.filter(turn=turn, team=viewer.team).first() if turn else None
     form = _move_form(viewer, turn, move, data=request.POST)
     if form is None:
-        return render(request, "exercises/_move.html", _move_context(viewer, turn))
+        return _move_response(request, viewer, _move_context(viewer, turn))
     submit = request.POST.get("intent") == "submit"
     status = 200
     notice = None
@@ -262,7 +274,12 @@ def move_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
     else:
         status = 422
     context = _move_context(viewer, turn, form=form, notice=notice)
-    return render(request, "exercises/_move.html", context, status=status)
+    return _move_response(request, viewer, context, status=status)
+
+
+def _move_response(request: HttpRequest, viewer: Viewer, context: dict, status: int = 200):
+    html = render_to_string("exercises/_move.html", context, request)
+    return HttpResponse(with_panel(html, viewer.exercise, viewer.team.key), status=status)
 
 
 def _rebound(form: MoveForm, *, revision: int) -> MoveForm:
