@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -269,12 +270,22 @@ def move_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
             status = 409
             notice = ("danger", str(exc))
         else:
-            notice = ("success", "Move submitted." if submit else "Draft saved.")
-            form = None
+            # The form as every teammate will now fetch it: rendered once, for all of them.
+            viewer = _player(request, exercise_id)
+            html = cached_fragment(request, _move_part(viewer, turn))
+            saved = format_html(
+                '<div class="alert alert-success" role="alert">{}</div>',
+                "Move submitted." if submit else "Draft saved.",
+            )
+            html = html.replace(NOTICE_SLOT, saved)
+            return HttpResponse(with_panel(html, viewer.exercise, viewer.team.key))
     else:
         status = 422
     context = _move_context(viewer, turn, form=form, notice=notice)
     return _move_response(request, viewer, context, status=status)
+
+
+NOTICE_SLOT = "<!--move-notice-->"  # templates/exercises/_move.html
 
 
 def _move_response(request: HttpRequest, viewer: Viewer, context: dict, status: int = 200):
