@@ -396,8 +396,8 @@ class Player(FastHttpUser):
                 if match := REVISION.search(html):
                     self.revision = int(match.group(1))
                 response.success()
-            elif response.status_code == 409 and "is locked" in html:
-                counters["refused: turn already locked"] += 1
+            elif response.status_code == 409 and ("is locked" in html or "Time is up" in html):
+                counters["refused: turn locked or its time up"] += 1
                 self.open = False
                 response.success()
             else:

@@ -29,6 +29,7 @@ from tests.exercises.factories import (
 from wargame.exercises.models import AuditEvent, Exercise, Move, MoveRevision, Turn
 from wargame.exercises.services.audit import SYSTEM
 from wargame.exercises.services.errors import IllegalTransition, MoveConflict
+from wargame.exercises.services.messages import message_send
 from wargame.exercises.services.turns import turn_adjudicate, turn_lock, turns_lock_expired
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
@@ -196,3 +197,23 @@ def test_a_duplicated_adjudication_adjudicates_once(facilitator):
         assert _audits(exercise, "turn.adjudicated") == 1
         turn.refresh_from_db()
         assert turn.status == Turn.Status.ADJUDICATED
+
+
+def test_messages_crossing_between_two_teams_never_deadlock(facilitator):
+    """Each message moves the versions of the teams that read it. One UPDATE of both rows
+    locked them in the order PostgreSQL found them, which changes as rows are rewritten:
+    the load benchmark saw two crossing messages deadlock. Rows are now taken in key order."""
+    exercise = _exercise(facilitator, 0)
+    bob, charlie = join(exercise, "japan", "Bob"), join(exercise, "china", "Charlie")
+    japan, china = exercise.teams.get(key="japan"), exercise.teams.get(key="china")
+    before = {team.key: team.version for team in exercise.teams.all()}
+    for n in range(ROUNDS * 4):
+        results = together(
+            partial(message_send, sender=bob, channel="private", body=f"{n}", recipient=china),
+            partial(message_send, sender=charlie, channel="private", body=f"{n}", recipient=japan),
+            partial(save_draft, bob, current_turn(exercise), answers("japan", rationale=f"{n}")),
+        )
+        assert [kind for kind, _ in results] == ["ok", "ok", "ok"], results
+    after = {team.key: team.version for team in exercise.teams.all()}
+    assert after["japan"] - before["japan"] == ROUNDS * 4 * 3
+    assert after["china"] - before["china"] == ROUNDS * 4 * 2

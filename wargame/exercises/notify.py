@@ -61,7 +61,13 @@ def notify(
     if everyone:
         Exercise.objects.filter(pk=exercise_id).update(version=F("version") + 1)
     elif teams:
-        Team.objects.filter(exercise_id=exercise_id, key__in=teams).update(version=F("version") + 1)
+        # The exercise's row first, then the teams' one at a time in key order, so that every
+        # transaction takes them in the same order. Otherwise a message (holding its team's
+        # row, its foreign keys checked on the exercise's row at commit) and a save or a
+        # join (holding the exercise's row, wanting the team's) deadlocked under load.
+        Exercise.objects.select_for_update(no_key=True).filter(pk=exercise_id).exists()
+        for key in sorted(set(teams)):
+            Team.objects.filter(exercise_id=exercise_id, key=key).update(version=F("version") + 1)
     groups = [team_group(exercise_id, key) for key in teams]
     if everyone:
         groups.append(exercise_group(exercise_id))
