@@ -157,7 +157,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # A browser's channel holds up to this many notifications while its consumer is
+            # busy; beyond it channels-redis drops them silently (the default is 100).
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": env.int("CHANNEL_CAPACITY", 1000)},
         }
     }
     CACHES = {
