@@ -148,7 +148,7 @@ class LiveSocket:
         self.greenlet = gevent.spawn(self._run)
 
     def _url(self) -> str:
-        host = urlsplit(self.user.host).netloc
+        host = os.environ.get("BENCH_WS_HOST") or urlsplit(self.user.host).netloc
         return f"ws://{host}/ws/exercises/{self.exercise}/"
 
     def _connect(self) -> bool:

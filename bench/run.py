@@ -496,6 +496,13 @@ def main() -> None:
     parser.add_argument(
         "--redis-url", default=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
     )
+    parser.add_argument(
+        "--websocket-workers",
+        type=int,
+        default=1,
+        help="serve websockets from this many uvicorn workers of their own, as behind a "
+        "proxy that routes /ws/ to them (0: the page workers serve them too)",
+    )
     parser.add_argument("--redis-db", type=int, default=5, help="a Redis database of its own")
     parser.add_argument("--queries", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--engine", action=argparse.BooleanOptionalAction, default=True)
@@ -581,11 +588,17 @@ def main() -> None:
     if collecting is not None and collecting.wait(timeout=300):
         raise SystemExit("collectstatic failed")
     stack = Stack(logs)
-    uvicorn = [PYTHON, "-m", "uvicorn", "--host", "127.0.0.1", "--workers", str(args.workers)]
-    uvicorn += ["--lifespan", "off", "--no-access-log", "--log-level", "warning"]
+    serve = [PYTHON, "-m", "uvicorn", "--host", "127.0.0.1"]
+    serve += ["--lifespan", "off", "--no-access-log", "--log-level", "warning"]
+    uvicorn = [*serve, "--workers", str(args.workers)]
+    ws_port = free_port() if args.websocket_workers else port
     celery = [PYTHON, "-m", "celery", "-A", "wargame"]
     try:
         stack.start("web", [*uvicorn, "--port", str(port), "wargame.asgi:application"], server_env)
+        if args.websocket_workers:
+            # As behind a proxy that routes /ws/ to processes of their own.
+            ws_args = ["--workers", str(args.websocket_workers), "--port", str(ws_port)]
+            stack.start("websockets", [*serve, *ws_args, "wargame.asgi:application"], server_env)
         stack.start(
             "bare",
             [*uvicorn, "--port", str(bare_port), "bench.bare_app:application"],
@@ -605,6 +618,7 @@ def main() -> None:
             server_env,
         )
         wait_http(f"{host}/healthz", stack)
+        wait_http(f"http://127.0.0.1:{ws_port}/healthz", stack)
         wait_http(f"{bare_host}/", stack)
         log(f"stack up: app {host}, bare view {bare_host}, Celery worker and beat")
 
@@ -638,6 +652,7 @@ def main() -> None:
                 out=work / f"play-{exercises}.json",
                 mode="play",
                 extra_env={
+                    "BENCH_WS_HOST": f"127.0.0.1:{ws_port}",
                     "BENCH_THINK": args.think,
                     "BENCH_TURN_SECONDS": str(args.turn_seconds),
                     "BENCH_PLAY_TURNS": str(args.turns),
