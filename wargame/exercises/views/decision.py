@@ -13,7 +13,6 @@ from wargame.exercises.fragments import FRAGMENT_SECONDS, preview_key
 from wargame.exercises.models import Exercise, Turn
 from wargame.exercises.preview import RUNS, package_from_form, package_key, preview_if_ready
 from wargame.exercises.scenarios import get_scenario
-from wargame.exercises.selectors import current_turn, exercise_turns
 
 
 @require_GET
@@ -44,7 +43,7 @@ def _context(exercise: Exercise, scenario: Scenario, move: Move) -> dict:
     """What the panel shows; keyed by the exercise's version, as every change of the turn's
     status, the published state or the decision-support switch moves it. While a worker
     simulates the package the panel says so and asks again (never cached)."""
-    turn = current_turn(exercise_turns(exercise))
+    turn = exercise.turn_set.order_by("-number").first()
     if not exercise.decision_support:
         return {"exercise": exercise, "unavailable": "off"}
     if (
