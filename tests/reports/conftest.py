@@ -71,12 +71,18 @@ def facilitator(db):
     return get_user_model().objects.get_or_create(username="facilitator")[0]
 
 
-def play_turn(exercise: Exercise, players: dict[str, Participant], answers: dict) -> Turn:
+def adjudicate_turn(exercise: Exercise, players: dict[str, Participant], answers: dict) -> Turn:
+    """Every team submits its answers; the open turn is locked and adjudicated."""
     turn = Turn.objects.get(exercise=exercise, status=Turn.Status.OPEN)
     for key, participant in players.items():
         move_submit(participant=participant, turn_id=turn.pk, base_revision=0, answers=answers[key])
     turn_lock(turn_id=turn.pk, actor=facilitator_actor(exercise.facilitator), reason="test")
     turn_adjudicate(turn_id=turn.pk)
+    return turn
+
+
+def play_turn(exercise: Exercise, players: dict[str, Participant], answers: dict) -> Turn:
+    turn = adjudicate_turn(exercise, players, answers)
     return turn_publish(turn_id=turn.pk, user=exercise.facilitator)
 
 
@@ -143,11 +149,7 @@ def overridden(facilitator) -> Exercise:
         for key in players
     }
     exercise_start(exercise_id=exercise.pk, user=facilitator)
-    turn = Turn.objects.get(exercise=exercise, status=Turn.Status.OPEN)
-    for key, participant in players.items():
-        move_submit(participant=participant, turn_id=turn.pk, base_revision=0, answers=answers[key])
-    turn_lock(turn_id=turn.pk, actor=facilitator_actor(facilitator), reason="test")
-    turn_adjudicate(turn_id=turn.pk)
+    turn = adjudicate_turn(exercise, players, answers)
     turn_adjust_indicator(
         turn_id=turn.pk,
         indicator="nk_deterrence",
