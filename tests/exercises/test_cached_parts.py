@@ -1,5 +1,5 @@
-"""The team page's parts come from the cache (fragments.py); a player still sees every change
-they are told about on the next fetch, with a CSRF token of their own."""
+"""The team page and its parts come from the cache (fragments.py); a player still sees every
+change they are told about on the next fetch, with a CSRF token of their own."""
 
 import re
 
@@ -129,6 +129,57 @@ def test_every_change_a_player_is_told_about_shows_on_the_next_fetch(
     text = expected(running)
     assert text not in before
     assert text in _part(client, running, part)
+
+
+# The whole page shows the same changes, but not the decision-support panel's (it asks itself).
+PAGE_CHANGES = [(change, expected) for change, part, expected in CHANGES if part != "preview"]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    PAGE_CHANGES,
+    ids=[f"{change.__name__.strip('_')}-{i}" for i, (change, _) in enumerate(PAGE_CHANGES)],
+)
+def test_every_change_a_player_is_told_about_shows_on_the_next_page_load(running, change, expected):
+    bob, bea = join(running, "japan", "Bob"), join(running, "japan", "Bea")
+    charlie, dan = join(running, "china", "Charlie"), join(running, "south_korea", "Dan")
+    client = _client(bob)
+    before = _part(client, running, "page")
+    _part(client, running, "page")  # the second load: from the cache
+
+    change(running, bob, bea, charlie, dan)
+
+    text = expected(running)
+    assert text not in before
+    assert text in _part(client, running, "page")
+
+
+def test_a_cached_page_is_each_players_own(running):
+    bob, bea = join(running, "japan", "Bob"), join(running, "japan", "Bea")
+    bob_page = _part(_client(bob), running, "page")
+    bea_page = _part(_client(bea), running, "page")
+    assert bob.rejoin_token in bob_page and bob.rejoin_token not in bea_page
+    assert bea.rejoin_token in bea_page and "Bea · " in bea_page and "Bob · " not in bea_page
+
+
+def test_a_cached_page_tells_the_browser_the_time_of_this_response(clock, running):
+    client = _client(join(running, "japan", "Bob"))
+    first = _part(client, running, "page")
+    clock.advance(minutes=3)
+    second = _part(client, running, "page")
+    stamp = re.compile(r'data-server-now="([^"]+)"')
+    assert stamp.search(first).group(1) != stamp.search(second).group(1)
+    assert stamp.search(second).group(1).startswith(clock().isoformat()[:16])
+
+
+def test_a_one_time_notice_shows_once_and_is_not_served_to_the_next_load(client, running):
+    welcome = "Welcome. To come back from another browser"
+    joined = client.post(
+        f"/join/{running.teams.get(key='japan').join_code}/", {"display_name": "Bob"}, follow=True
+    )
+    assert welcome in joined.content.decode()
+    assert welcome not in _part(client, running, "page")
+    assert welcome not in _part(_client(join(running, "japan", "Bea")), running, "page")
 
 
 def test_another_teams_private_message_and_draft_stay_out_of_the_cache_of_others(running):

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404, HttpRequest
+from django.test import Client, RequestFactory
 
 from tests.exercises.factories import (
     PASSWORD,
@@ -25,6 +27,7 @@ from tests.exercises.factories import (
     start,
     submit,
 )
+from wargame.exercises.access import SESSION_PLAYERS, Role, get_viewer
 from wargame.exercises.models import Exercise, Message, Participant, Turn
 from wargame.exercises.services.messages import message_send
 from wargame.exercises.services.turns import turn_publish
@@ -382,3 +385,32 @@ def test_team_messages_stay_in_the_team_and_private_ones_between_two(world):
     control = world.get("alice", f"/exercises/{world.exercise.pk}/control/").content.decode()
     assert "Beijing internal" in control
     assert "Beijing to Tokyo: talk?" in control
+
+
+def _signed_in(session_players: dict) -> HttpRequest:
+    request = RequestFactory().get("/")
+    request.user, request.session = AnonymousUser(), {SESSION_PLAYERS: session_players}
+    return request
+
+
+def test_a_signed_in_player_is_read_with_team_and_exercise_as_the_orm_reads_them(running, bob):
+    viewer = get_viewer(_signed_in({str(running.pk): bob.pk}), running.pk, Role.PLAYER)
+
+    expected = Participant.objects.select_related("team", "exercise").get(pk=bob.pk)
+    for got, want in (
+        (viewer.participant, expected),
+        (viewer.team, expected.team),
+        (viewer.exercise, expected.exercise),
+        (viewer.team.exercise, expected.exercise),
+    ):
+        fields = [f.attname for f in type(want)._meta.concrete_fields]
+        assert type(got) is type(want)
+        assert {f: getattr(got, f) for f in fields} == {f: getattr(want, f) for f in fields}
+        assert got._state.adding is False
+
+
+def test_a_session_naming_a_player_of_another_exercise_opens_nothing(running, bob, mallory):
+    other = make_exercise(mallory)
+    start(other)
+    with pytest.raises(Http404):
+        get_viewer(_signed_in({str(other.pk): bob.pk}), other.pk)

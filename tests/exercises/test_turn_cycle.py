@@ -419,6 +419,18 @@ def test_a_team_page_read_after_the_deadline_locks_the_turn(clock, client, runni
     assert current_turn(running).status == Turn.Status.LOCKED
 
 
+def test_a_team_page_cached_before_the_deadline_locks_the_turn_when_read_after_it(
+    clock, client, running
+):
+    client.post(f"/join/{running.teams.get(key='japan').join_code}/", {"display_name": "Bob"})
+    for _ in range(2):  # read twice before the deadline: the second from the cache
+        assert "This turn is locked" not in client.get(f"/play/{running.pk}/").content.decode()
+    clock.advance(minutes=running.turn_minutes, seconds=1)
+    page = client.get(f"/play/{running.pk}/").content.decode()
+    assert "This turn is locked: the move below is read-only." in page
+    assert current_turn(running).status == Turn.Status.LOCKED
+
+
 # --- adjudication ----------------------------------------------------------------------------
 
 

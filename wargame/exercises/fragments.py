@@ -7,15 +7,20 @@ notify.py moves in the same transaction as every change its readers are told abo
 cached part is never older than what the database says.
 
 Parts hold a placeholder where a form's CSRF token goes; each response gets its own token.
+A whole page (``cached_page``) is cached the same way for each of its readers, with the
+server's clock filled in per response too.
 """
 
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
+from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.utils import dateformat, timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from wargame.exercises.models import Exercise, Team
@@ -71,6 +76,46 @@ def cached_parts(request, *parts: Part) -> dict[str, SafeString]:
 
 def cached_fragment(request, part: Part) -> SafeString:
     return cached_parts(request, part)[part.name]
+
+
+NOW_PLACEHOLDER = "server-time-of-this-response"
+SERVER_NOW = re.compile(r'data-server-now="[^"]*"')  # templates/base.html
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page rendered with ``csrf_token`` set to the placeholder.
+
+    ``expires``: a turn's deadline shown on the page. Past it the page is rendered again,
+    since rendering it is what locks a turn whose deadline passed before any sweep did.
+    """
+
+    html: str
+    expires: datetime | None = None
+
+
+def cached_page(request, key: str, render: Callable[[], Page]) -> str:
+    """The page for this response: from the cache when it is there and still current,
+    otherwise rendered and stored. ``key`` must hold every version the page shows.
+
+    A page with a one-time notice in it (Django messages) is neither read nor stored.
+    """
+    if len(get_messages(request)):
+        return _for_response(request, render().html)
+    found = cache.get(key)
+    if found is not None and (found[1] is None or found[1] > timezone.now()):
+        return _for_response(request, found[0])
+    page = render()
+    html = SERVER_NOW.sub(f'data-server-now="{NOW_PLACEHOLDER}"', page.html, count=1)
+    cache.set(key, (html, page.expires), FRAGMENT_SECONDS)
+    return _for_response(request, html)
+
+
+def _for_response(request, html: str) -> str:
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+    now = dateformat.format(timezone.localtime(), "c")
+    return html.replace(NOW_PLACEHOLDER, now, 1)
 
 
 def preview_key(exercise: Exercise, team_key: str, package: str) -> str:

@@ -13,8 +13,11 @@ from django_ratelimit.decorators import ratelimit
 from wargame.exercises.access import Role, Viewer, get_viewer, remember_player
 from wargame.exercises.forms import JoinCodeForm, JoinNameForm, MessageForm, MoveForm
 from wargame.exercises.fragments import (
+    CSRF_PLACEHOLDER,
+    Page,
     Part,
     cached_fragment,
+    cached_page,
     cached_parts,
     exercise_version,
     team_version,
@@ -190,10 +193,31 @@ def _chat_form_part(viewer: Viewer) -> Part:
 
 @require_GET
 def team_page(request: HttpRequest, exercise_id: int) -> HttpResponse:
+    """Every player's browser loads it on arrival and after every reconnect: served from the
+    cache, per player, for as long as nothing the team sees has changed."""
     viewer = _player(request, exercise_id)
+    key = ":".join(
+        [
+            "page:team",
+            str(viewer.participant.pk),
+            team_version(viewer.exercise, viewer.team),
+            str(request.user.pk or 0),
+            request.get_host(),
+        ]
+    )
+    html = cached_page(request, key, lambda: _team_page(request, viewer))
+    return HttpResponse(with_panel(html, viewer.exercise, viewer.team.key))
+
+
+def _team_page(request: HttpRequest, viewer: Viewer) -> Page:
+    turn = latest_turn(viewer.exercise)
+    status = turn and turn.status
+    turn = turn_lock_if_expired(turn)
+    if turn and turn.status != status:
+        # Reading the page locked the turn: the versions the parts are cached by moved.
+        viewer = _player(request, viewer.exercise.pk)
     exercise = viewer.exercise
     scenario = get_scenario(exercise.scenario_slug)
-    turn = turn_lock_if_expired(latest_turn(exercise))
     parts = cached_parts(
         request,
         _move_part(viewer, turn),
@@ -205,7 +229,7 @@ def team_page(request: HttpRequest, exercise_id: int) -> HttpResponse:
         "exercise": exercise,
         "viewer": viewer,
         "turn": turn,
-        "move_html": with_panel(parts["move"], exercise, viewer.team.key),
+        "move_html": parts["move"],
         "history": parts["history"],
         "messages_html": parts["messages"],
         "chat_form_html": parts["chat-form"],
@@ -214,8 +238,11 @@ def team_page(request: HttpRequest, exercise_id: int) -> HttpResponse:
             reverse("exercises:rejoin", args=[viewer.participant.rejoin_token])
         ),
         "scenario": scenario,
+        "csrf_token": CSRF_PLACEHOLDER,
     }
-    return render(request, "exercises/team.html", context)
+    html = render_to_string("exercises/team.html", context, request)
+    open_until = turn.deadline if turn and turn.status == Turn.Status.OPEN else None
+    return Page(html, expires=open_until)
 
 
 @require_GET
