@@ -1,6 +1,7 @@
 """While Redis is away the cache misses quietly, so pages keep working."""
 
 import pytest
+from django.test import override_settings
 
 from wargame.core.cache import ForgivingRedisCache
 
@@ -53,3 +54,24 @@ def test_joining_and_playing_work_while_the_cache_is_unreachable(client, setting
     page = client.get(f"/play/{exercise.pk}/")
     assert page.status_code == 200
     assert "Bob" in page.text and "Waiting for the facilitator to start" in page.text
+
+
+def test_requests_in_contexts_of_their_own_share_the_processs_connections_to_redis(redis_url):
+    """Under ASGI every request runs in a new context, which gets a cache object of its own."""
+    import contextvars
+
+    import redis
+    from django.core.cache import caches
+
+    settings = {"BACKEND": "wargame.core.cache.ForgivingRedisCache", "LOCATION": redis_url}
+    server = redis.Redis.from_url(redis_url)
+
+    def a_request() -> None:
+        with override_settings(CACHES={"default": settings}):
+            caches["default"].get("page:team:1")
+
+    contextvars.Context().run(a_request)
+    before = server.info("stats")["total_connections_received"]
+    for _ in range(20):
+        contextvars.Context().run(a_request)
+    assert server.info("stats")["total_connections_received"] - before <= 2

@@ -7,6 +7,7 @@ writes are dropped, and counters let requests through.
 """
 
 import logging
+import threading
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
@@ -15,30 +16,42 @@ from redis.exceptions import RedisError
 logger = logging.getLogger(__name__)
 
 
-class ReusedClientRedisCacheClient(RedisCacheClient):
-    """One ``redis.Redis`` per connection pool, not one per operation.
+class SharedRedisCacheClient(RedisCacheClient):
+    """One connection pool and one ``redis.Redis`` per server for the whole process.
 
-    Django builds a new client for every cache call; building one fills a table of some
-    two hundred response callbacks, which under load was a tenth of a cached page's time.
-    The client is thread-safe: each command takes a connection from the pool.
+    Django keeps a cache object per context, and under ASGI every request runs in a new
+    one: each request built its own connection pool, opened a new connection to Redis and
+    closed it again, which was most of a cached team page's cost under load
+    (bench/README.md). Pools and clients are thread-safe; a pool notices a fork by itself.
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._clients = {}
+    def _get_connection_pool(self, write):
+        return self._shared(write)[0]
 
     def get_client(self, key=None, *, write=False):
-        pool = self._get_connection_pool(write)
-        client = self._clients.get(id(pool))
-        if client is None:
-            client = self._clients[id(pool)] = self._client(connection_pool=pool)
-        return client
+        return self._shared(write)[1]
+
+    def _shared(self, write) -> tuple:
+        url = self._servers[self._get_connection_pool_index(write)]
+        key = (url, repr(sorted(self._pool_options.items())))
+        shared = _SHARED.get(key)
+        if shared is None:
+            with _SHARED_LOCK:
+                if key not in _SHARED:
+                    pool = self._pool_class.from_url(url, **self._pool_options)
+                    _SHARED[key] = (pool, self._client(connection_pool=pool))
+                shared = _SHARED[key]
+        return shared
+
+
+_SHARED: dict[tuple, tuple] = {}
+_SHARED_LOCK = threading.Lock()
 
 
 class ForgivingRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
-        self._class = ReusedClientRedisCacheClient
+        self._class = SharedRedisCacheClient
 
     def _unavailable(self, operation: str, exc: RedisError) -> None:
         logger.warning("Cache %s skipped: Redis unavailable (%s)", operation, exc)
