@@ -50,9 +50,12 @@ PLAY_TURNS = int(os.environ.get("BENCH_PLAY_TURNS", "3"))
 DEADLINE_TURN = os.environ.get("BENCH_DEADLINE_TURN", "true") == "true"
 DECISION_SUPPORT = os.environ.get("BENCH_DECISION_SUPPORT", "true") == "true"
 PING_SECONDS = 25
-PREVIEW_POLL_SECONDS = 1.5  # templates/exercises/_preview.html: hx-trigger="load delay:1500ms"
-PREVIEW_POLLS = 40
 PENDING = 'id="preview-pending"'
+# templates/exercises/_preview.html: a waiting panel asks again when told its estimate is
+# ready, or by itself after this many seconds (ASK_AGAIN_SECONDS in views/decision.py).
+WAITING_PACKAGE = re.compile(r'data-live-package="([0-9a-f]*)"')
+ASK_AGAIN = re.compile(r"load delay:(\d+)s")
+PANEL_WAITS = 20
 PANEL_LOADS = 'hx-trigger="load, change from:#move-form'  # templates/exercises/_move.html
 CHECKED = re.compile(r'name="act__(\w+)"[^>]*checked')
 REVIEW_SECONDS = float(os.environ.get("BENCH_REVIEW_SECONDS", "2"))  # reading the review
@@ -271,6 +274,7 @@ class Player(FastHttpUser):
         self.submitted: set[int] = set()
         self.saves: dict[int, int] = defaultdict(int)
         self.poller = None
+        self.estimates: dict[str, Event] = {}
         self.client.get(f"/rejoin/{me['token']}/", name="rejoin", allow_redirects=False)
         self._read_move(self._get(f"/play/{self.exercise_id}/", "team page"))
         self.preview()
@@ -304,6 +308,10 @@ class Player(FastHttpUser):
         if name in TIMED_EVENTS:
             received[f"{self.exercise_id}:{message.get('turn')}:{name}"][self.me["id"]] = at
         if name == "draft.saved" and message.get("by") == self.me["id"]:
+            return
+        if name == "estimate.ready":
+            if waiting := self.estimates.get(message.get("package")):
+                waiting.set()
             return
         self.refresher.event(name)
 
@@ -344,16 +352,22 @@ class Player(FastHttpUser):
         started = time.time()
         html = self._get(url, "decision support", HTMX)
         if self.poller is not None:
-            self.poller.kill(block=False)  # htmx replaced the panel: its polling stops
+            self.poller.kill(block=False)  # htmx replaced the panel: its waiting stops
             self.poller = None
         if PENDING in html:
-            self.poller = gevent.spawn(self._poll_preview, url, started)
+            self.poller = gevent.spawn(self._wait_for_estimate, url, html, started)
 
-    def _poll_preview(self, url: str, started: float) -> None:
-        """While a worker simulates, the panel asks again; the player goes on meanwhile."""
-        for _ in range(PREVIEW_POLLS):
-            gevent.sleep(PREVIEW_POLL_SECONDS)
-            if PENDING not in self._get(url, "decision support (asking again)", HTMX):
+    def _wait_for_estimate(self, url: str, html: str, started: float) -> None:
+        """While a worker simulates, the panel waits until the team is told that the
+        estimate of its package is ready, or asks again by itself now and then; the player
+        goes on meanwhile."""
+        for _ in range(PANEL_WAITS):
+            # Like the page: only a notice arriving after the panel was swapped in counts.
+            ready = self.estimates[WAITING_PACKAGE.search(html).group(1)] = Event()
+            told = ready.wait(float(ASK_AGAIN.search(html).group(1)))
+            name = "decision support (told ready)" if told else "decision support (asking again)"
+            html = self._get(url, name, HTMX)
+            if PENDING not in html:
                 _fire(self.environment, "decision support: estimate shown", started, kind="WAIT")
                 return
 

@@ -62,6 +62,10 @@
     if (event === "draft.saved" && String(message.by) === body.dataset.participant) return;
     document.querySelectorAll("[data-live]").forEach(function (el) {
       if (!el.dataset.live.split(" ").includes(event)) return;
+      // A decision-support panel waits for the estimate of its own package only.
+      if (el.dataset.livePackage !== undefined && message.package !== el.dataset.livePackage) {
+        return;
+      }
       const turnMoved = ["turn.opened", "turn.locked", "turn.published", "exercise.finished"];
       if (el.id === "move" && dirty && !turnMoved.includes(event)) {
         const notice = document.getElementById("newer-draft");

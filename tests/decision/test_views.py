@@ -1,9 +1,11 @@
 """The preview fragment: for the team's own players, only while the aid is on; the
 facilitator's switch, with its audit trail."""
 
-import time
+import asyncio
 
 import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.test import Client
 from django.urls import reverse
 
@@ -11,7 +13,9 @@ from wargame.celery import app as celery_app
 from wargame.exercises import preview as preview_module
 from wargame.exercises.access import remember_observer
 from wargame.exercises.models import AuditEvent
-from wargame.exercises.preview import decision_support_timeline
+from wargame.exercises.notify import team_group
+from wargame.exercises.preview import decision_support_timeline, package_from_form, package_key
+from wargame.exercises.scenarios import get_scenario
 from wargame.exercises.services.decision_support import exercise_set_decision_support
 from wargame.exercises.services.moves import move_save_draft
 
@@ -45,21 +49,52 @@ def _embedded(request):
     celery_app.conf.task_always_eager = before
 
 
+def _listen(exercise, team_key: str):
+    """A browser of the team, as the channel layer sees it: returns its next message, or
+    raises TimeoutError when none comes within ``timeout`` seconds."""
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(team_group(exercise.pk, team_key), channel)
+    return lambda timeout=30: async_to_sync(asyncio.wait_for)(layer.receive(channel), timeout)
+
+
+def _package_of(exercise, ticked: dict) -> str:
+    scenario = get_scenario(exercise.scenario_slug)
+    return package_key(package_from_form(scenario, "japan", ticked))
+
+
 def test_a_worker_simulates_the_estimate_while_the_panel_waits(celery_worker):
     exercise = running_exercise()
     client, _ = player_client(exercise, "japan")
+    next_message = _listen(exercise, "japan")
     page = client.get(_url(exercise), TICKED, HTTP_HX_REQUEST="true")
     assert 'id="preview-pending"' in page.text
     assert "Simulating 400 games with this package" in page.text
-    assert 'hx-trigger="load delay:1500ms"' in page.text  # the panel asks again by itself
-    deadline = time.monotonic() + 30
-    while 'id="preview-pending"' in page.text and time.monotonic() < deadline:
-        time.sleep(0.2)
-        page = client.get(_url(exercise), TICKED, HTTP_HX_REQUEST="true")
+    # The panel waits to be told that its estimate is ready, and asks again by itself
+    # now and then should the live connection be down.
+    assert 'data-live="estimate.ready"' in page.text
+    assert f'data-live-package="{_package_of(exercise, TICKED)}"' in page.text
+    assert 'hx-trigger="refresh, load delay:10s"' in page.text
+
+    heard = next_message()
+    assert heard["event"] == "estimate.ready"
+    assert heard["package"] == _package_of(exercise, TICKED)
+    page = client.get(_url(exercise), TICKED, HTTP_HX_REQUEST="true")
     assert "400 simulated games" in page.text
     assert "from cache" in page.text  # the worker simulated it, this request only read it
-    again = client.get(_url(exercise), TICKED, HTTP_HX_REQUEST="true")
-    assert "preview-pending" not in again.text
+
+
+def test_teammates_waiting_for_the_same_package_queue_one_simulation(celery_worker):
+    exercise = running_exercise()
+    bob, _ = player_client(exercise, "japan")
+    bea, _ = player_client(exercise, "japan")
+    next_message = _listen(exercise, "japan")
+    assert "preview-pending" in bob.get(_url(exercise), TICKED).text
+    for client in (bea, bob):
+        client.get(_url(exercise), TICKED)  # still waiting, or already estimated
+    assert next_message()["package"] == _package_of(exercise, TICKED)
+    with pytest.raises(TimeoutError):
+        next_message(timeout=2)  # one simulation, so one notice
 
 
 def test_a_player_sees_the_estimate_for_the_ticked_package():

@@ -75,3 +75,12 @@ def notify(
         groups.append(control_group(exercise_id))
     payload = {"exercise": exercise_id, **data}
     transaction.on_commit(lambda: _send(groups, event, payload))
+
+
+def notify_estimate_ready(exercise_id: int, team_key: str, *, package: str) -> None:
+    """A decision-support estimate is in the cache: the team's panels waiting for this
+    package ask again. No version moves, as a panel still waiting is never cached."""
+    payload = {"exercise": exercise_id, "package": package}
+    transaction.on_commit(
+        lambda: _send([team_group(exercise_id, team_key)], "estimate.ready", payload)
+    )

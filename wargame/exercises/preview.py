@@ -37,6 +37,7 @@ from wargame.engine import (
     validate_move,
 )
 from wargame.exercises.models import Exercise, Turn
+from wargame.exercises.notify import notify_estimate_ready
 from wargame.exercises.scenarios import get_scenario
 
 logger = logging.getLogger(__name__)
@@ -282,7 +283,8 @@ def preview_if_ready(
     *, exercise: Exercise, turn: Turn, scenario: Scenario, move: Move, runs: int = RUNS
 ) -> Preview | None:
     """The panel for `move` if its estimates are cached; otherwise None, and a worker is asked
-    to simulate what is missing (once per package while it waits in the queue).
+    to simulate what is missing (once per package while it waits in the queue). When it is
+    done the worker tells the team (``estimate.ready``) and waiting panels ask again.
 
     A simulation takes a tenth of a second or more of CPU; inside a request it would hold up
     every other page that web process serves. In embedded mode the queue runs at once, so
@@ -292,28 +294,24 @@ def preview_if_ready(
     problems = validate_move(scenario, state, move)
     if problems:
         return Preview(**_common(exercise, turn, move, runs), problems=tuple(problems))
-    hold_move = Move(move.team)
-    keys = [cache_key(exercise, turn, scenario, m, runs) for m in (move, hold_move)]
+    keys = [cache_key(exercise, turn, scenario, m, runs) for m in (move, Move(move.team))]
     found = cache.get_many(keys)
-    if all(key in found for key in keys):
-        package, hold = (found[key] for key in keys)
-        return _assemble(exercise, turn, scenario, state, move, runs, package, hold, True, 0.0)
+    cached = all(key in found for key in keys)
     began = time.perf_counter()
-    for key, missing in zip(keys, (move, hold_move), strict=True):
-        if key not in found and cache.add(f"{key}:queued", 1, QUEUED_SECONDS):
-            try:
-                _queue_estimate(turn, missing, runs)
-            except Exception:
-                logger.warning("Decision support: queue unreachable, simulating here")
-                return preview_for(
-                    exercise=exercise, turn=turn, scenario=scenario, move=move, runs=runs
-                )
-    found = cache.get_many(keys)
+    if not cached and cache.add(f"{keys[0]}:queued", 1, QUEUED_SECONDS):
+        try:
+            _queue_estimate(turn, move, runs)
+        except Exception:
+            logger.warning("Decision support: queue unreachable, simulating here")
+            return preview_for(
+                exercise=exercise, turn=turn, scenario=scenario, move=move, runs=runs
+            )
+        found = cache.get_many(keys)
     if not all(key in found for key in keys):
         return None
     package, hold = (found[key] for key in keys)
     elapsed = time.perf_counter() - began
-    return _assemble(exercise, turn, scenario, state, move, runs, package, hold, False, elapsed)
+    return _assemble(exercise, turn, scenario, state, move, runs, package, hold, cached, elapsed)
 
 
 QUEUED_SECONDS = 30  # a request for an estimate older than this is dropped, then asked again
@@ -327,13 +325,16 @@ def _queue_estimate(turn: Turn, move: Move, runs: int) -> None:
 
 
 def estimate_queued(*, turn_id: int, team: str, actions: list[list], runs: int) -> None:
-    """The worker's side of ``preview_if_ready``: simulate one package into the cache."""
+    """The worker's side of ``preview_if_ready``: simulate the package and the baseline into
+    the cache, then tell the team's browsers, whose panels for this package wait for it."""
     turn = Turn.objects.select_related("exercise").filter(pk=turn_id).first()
     if turn is None or turn.status != Turn.Status.OPEN:
         return
     scenario = get_scenario(turn.exercise.scenario_slug)
     move = Move(team, tuple(ActionChoice(*choice) for choice in actions))
+    cached_estimate(turn.exercise, turn, scenario, Move(team), runs=runs)
     cached_estimate(turn.exercise, turn, scenario, move, runs=runs)
+    notify_estimate_ready(turn.exercise_id, team, package=package_key(move))
 
 
 def _common(exercise: Exercise, turn: Turn, move: Move, runs: int) -> dict:

@@ -15,18 +15,26 @@ from wargame.exercises.preview import RUNS, package_from_form, package_key, prev
 from wargame.exercises.scenarios import get_scenario
 
 
+# A waiting panel is told when its estimate is ready (live.js); without a live connection it
+# asks again by itself this often.
+ASK_AGAIN_SECONDS = 10
+
+
 @require_GET
 def preview(request: HttpRequest, exercise_id: int) -> HttpResponse:
     viewer = get_viewer(request, exercise_id, Role.PLAYER)
     exercise = viewer.exercise
     scenario = get_scenario(exercise.scenario_slug)
     move = package_from_form(scenario, viewer.team.key, request.GET)
-    key = preview_key(exercise, viewer.team.key, package_key(move))
+    package = package_key(move)
+    key = preview_key(exercise, viewer.team.key, package)
     html = cache.get(key)
     if html is None:
         context = _context(exercise, scenario, move)
         if context.get("pending"):
             context["again"] = request.get_full_path()
+            context["package"] = package
+            context["ask_again_seconds"] = ASK_AGAIN_SECONDS
         html = render_to_string("exercises/_preview.html", context)
         if not context.get("pending"):
             if "preview" in context:
