@@ -166,6 +166,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "wargame.core.cache.ForgivingRedisCache",
             "LOCATION": REDIS_URL,
+            # Servers that share a Redis database but not a PostgreSQL one each need their own.
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default=""),
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }

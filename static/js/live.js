@@ -44,8 +44,10 @@
     }
   });
 
+  // The event does not bubble: the panel inside the move form must not refresh the form,
+  // which would throw away the user's unsaved edits.
   function refresh(el) {
-    if (el && window.htmx) window.htmx.trigger(el, "refresh");
+    if (el) el.dispatchEvent(new CustomEvent("refresh", { bubbles: false }));
   }
 
   function refreshAll() {

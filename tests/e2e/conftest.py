@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -84,6 +85,9 @@ def stack(*, redis_url: str | None, beat_schedule: Path | None = None) -> Iterat
         "DEBUG": "true",
         "DEADLINE_SWEEPER_THREAD": "true",
         "DEADLINE_SWEEP_SECONDS": "1",
+        # The test database starts again from the same ids in every run; Redis keeps what an
+        # earlier run cached under them.
+        "CACHE_KEY_PREFIX": f"e2e-{uuid.uuid4().hex}",
     }
     env.pop("REDIS_URL", None)
     if redis_url:

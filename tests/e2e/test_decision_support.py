@@ -30,12 +30,6 @@ def test_ticking_an_action_updates_the_preview(live_stack, browser, screenshot):
     page.evaluate("window.notReloaded = true")
 
     panel = page.locator("#decision-support")
-    page.wait_for_timeout(3000)
-    print(
-        "PKG",
-        repr(panel.locator("#preview-package").get_attribute("data-package")),
-        panel.inner_text()[:600],
-    )
     expect(panel.get_by_text("Nothing ticked")).to_be_visible(timeout=TIMEOUT)
     expect(panel.locator("#preview-runs")).to_have_text("model estimate · 400 simulated games")
     hold_share = panel.locator("#preview-futures tbody tr").first.get_attribute("data-share")

@@ -1,8 +1,6 @@
 import json
 from typing import Any
 
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
 from django import forms
 
 from wargame.engine import Scenario
@@ -73,7 +71,9 @@ class JoinNameForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    """The team's decision questionnaire, built from the scenario's menu for the team."""
+    """The team's decision questionnaire, built from the scenario's menu for the team.
+
+    Rendered by templates/exercises/_move_fields.html, with Bootstrap's classes set here."""
 
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
@@ -83,97 +83,97 @@ class MoveForm(forms.Form):
         self.team = team
         spec = scenario.team(team.key)
         self.action_ids = list(spec.actions)
-        others = [t for t in scenario.teams if t.id != team.key]
-        sections: dict[str, list] = {key: [] for key in CATEGORIES}
+        self.others = [t for t in scenario.teams if t.id != team.key]
         for action_id in self.action_ids:
             action = scenario.action(action_id)
             cost = f"{action.cost} capital" + (" × intensity" if action.intensity else "")
             odds = "" if action.probability is None else f", base odds {action.probability:.0%}"
             self.fields[f"act__{action_id}"] = forms.BooleanField(
                 required=False,
-                widget=forms.CheckboxInput(attrs={"data-cost": action.cost}),
+                widget=forms.CheckboxInput(
+                    attrs={"data-cost": action.cost, "class": "action-choice form-check-input"}
+                ),
                 label=f"{action.name} ({cost}{odds})",
                 help_text=action.description,
             )
-            parts = [Field(f"act__{action_id}", css_class="action-choice")]
             if action.target:
                 self.fields[f"target__{action_id}"] = forms.ChoiceField(
                     required=False,
                     label="Target",
+                    widget=forms.Select(attrs={"class": "form-select"}),
                     choices=[("", "—")]
                     + [(key, scenario.team(key).name) for key in action.target.choices],
                 )
-                parts.append(Field(f"target__{action_id}", wrapper_class="ms-4"))
             if action.intensity:
                 self.fields[f"intensity__{action_id}"] = forms.ChoiceField(
                     required=False,
-                    widget=forms.Select(attrs={"data-levels": json.dumps(action.intensity.levels)}),
+                    widget=forms.Select(
+                        attrs={
+                            "data-levels": json.dumps(action.intensity.levels),
+                            "class": "form-select",
+                        }
+                    ),
                     label="Intensity",
                     initial=action.intensity.default,
                     choices=[(level, level) for level in action.intensity.levels],
                 )
-                parts.append(Field(f"intensity__{action_id}", wrapper_class="ms-4"))
-            sections[action.category].append(Div(*parts, css_class="mb-2"))
         self.fields["objective"] = forms.CharField(
-            required=False, max_length=500, label="What is the team trying to achieve this turn?"
+            required=False,
+            max_length=500,
+            label="What is the team trying to achieve this turn?",
+            widget=forms.TextInput(attrs={"class": "form-control"}),
         )
-        for other in others:
+        for other in self.others:
             self.fields[f"expect__{other.id}"] = forms.CharField(
-                required=False, max_length=500, label=f"How do you expect {other.name} to react?"
+                required=False,
+                max_length=500,
+                label=f"How do you expect {other.name} to react?",
+                widget=forms.TextInput(attrs={"class": "form-control"}),
             )
         self.fields["confidence"] = forms.TypedChoiceField(
             required=False,
             coerce=int,
             empty_value=None,
             choices=CONFIDENCE_CHOICES,
-            widget=forms.RadioSelect,
+            widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
             label="How confident are you that this works?",
         )
         self.fields["rationale"] = forms.CharField(
             required=False,
             max_length=5000,
-            widget=forms.Textarea(attrs={"rows": 4}),
+            widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}),
             label="Rationale",
             help_text="Why this package? The facilitator and the report read it.",
         )
         self.fields["statement"] = forms.CharField(
             required=False,
             max_length=1000,
-            widget=forms.Textarea(attrs={"rows": 2}),
+            widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
             label="Public statement (optional)",
             help_text="Read out with the outcome, to all teams.",
         )
         if disabled:
             for field in self.fields.values():
                 field.disabled = True
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        budget = scenario.team_budget(team.key)
-        self.helper.layout = Layout(
-            "revision",
-            Fieldset(
-                "Actions",
-                HTML(
-                    f'<p class="small budget-line" data-budget="{budget}">Budget: {budget} '
-                    "political capital per turn. Capital used: "
-                    '<strong class="capital-used">0</strong>. '
-                    "Leave everything unticked to hold your course.</p>"
-                ),
-                *[
-                    Fieldset(CATEGORIES[key], *parts, css_class="ms-1")
-                    for key, parts in sections.items()
-                    if parts
-                ],
-                css_id="move-actions",
-            ),
-            Fieldset(
-                "Intent and expectations",
-                "objective",
-                *[f"expect__{other.id}" for other in others],
-                "confidence",
-            ),
-            Fieldset("Reasoning", "rationale", "statement"),
-        )
+
+    def action_sections(self) -> list[tuple[str, list[dict]]]:
+        """The actions by category, each with its target and intensity fields if it has them."""
+        sections: dict[str, list[dict]] = {key: [] for key in CATEGORIES}
+        for action_id in self.action_ids:
+            sections[self.scenario.action(action_id).category].append(
+                {
+                    "choice": self[f"act__{action_id}"],
+                    "target": self._optional(f"target__{action_id}"),
+                    "intensity": self._optional(f"intensity__{action_id}"),
+                }
+            )
+        return [(CATEGORIES[key], actions) for key, actions in sections.items() if actions]
+
+    def expectation_fields(self) -> list[forms.BoundField]:
+        return [self[f"expect__{other.id}"] for other in self.others]
+
+    def _optional(self, name: str) -> forms.BoundField | None:
+        return self[name] if name in self.fields else None
 
     @classmethod
     def initial_from(cls, answers: dict[str, Any], revision: int) -> dict[str, Any]:

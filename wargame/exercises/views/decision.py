@@ -14,7 +14,6 @@ from wargame.exercises.models import Exercise, Turn
 from wargame.exercises.preview import RUNS, package_from_form, package_key, preview_if_ready
 from wargame.exercises.scenarios import get_scenario
 
-
 # A waiting panel is told when its estimate is ready (live.js); without a live connection it
 # asks again by itself this often.
 ASK_AGAIN_SECONDS = 10

@@ -28,7 +28,6 @@ from wargame.exercises.preview import package_from_form, package_key
 from wargame.exercises.scenarios import get_scenario
 from wargame.exercises.selectors import (
     charts_for,
-    current_turn,
     exercise_turns,
     latest_turn,
     messages_for,
@@ -179,7 +178,9 @@ def _messages_part(viewer: Viewer) -> Part:
 
 
 def _chat_form_part(viewer: Viewer) -> Part:
-    """The message form: the same for the whole team until it is sent with an error."""
+    """The message form: the same for the whole team until it is sent with an error. Its
+    choices (the teams, whether teams may message each other) never change during play, so
+    it is kept across the team's messages, which move the team's version."""
     return Part(
         "chat-form",
         "exercises/_chat_form.html",
@@ -187,7 +188,7 @@ def _chat_form_part(viewer: Viewer) -> Part:
             "exercise": viewer.exercise,
             "message_form": MessageForm(exercise=viewer.exercise, team=viewer.team),
         },
-        team_version(viewer.exercise, viewer.team),
+        f"{exercise_version(viewer.exercise)}.team-{viewer.team.pk}",
     )
 
 
@@ -267,7 +268,7 @@ def team_fragment(request: HttpRequest, exercise_id: int, name: str) -> HttpResp
 @require_POST
 def move_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
     viewer = _player(request, exercise_id)
-    turn = current_turn(exercise_turns(viewer.exercise))
+    turn = latest_turn(viewer.exercise)
     move = Move.objects.filter(turn=turn, team=viewer.team).first() if turn else None
     form = _move_form(viewer, turn, move, data=request.POST)
     if form is None:
