@@ -33,6 +33,7 @@ import re
 import time
 from collections import defaultdict
 from datetime import datetime
+from html import unescape
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -54,6 +55,7 @@ PENDING = 'id="preview-pending"'
 # templates/exercises/_preview.html: a waiting panel asks again when told its estimate is
 # ready, or by itself after this many seconds (ASK_AGAIN_SECONDS in views/decision.py).
 WAITING_PACKAGE = re.compile(r'data-live-package="([0-9a-f]*)"')
+WAITING_URL = re.compile(r'id="preview-pending".*?hx-get="([^"]+)"', re.S)
 ASK_AGAIN = re.compile(r"load delay:(\d+)s")
 PANEL_WAITS = 20
 PANEL_LOADS = 'hx-trigger="load, change from:#move-form'  # templates/exercises/_move.html
@@ -339,9 +341,15 @@ class Player(FastHttpUser):
         return CHECKED.findall(html)
 
     def _panel_loads(self, html: str, actions: list[str]) -> None:
-        """A swapped-in form asks for its panel only when the panel did not come with it."""
+        """A swapped-in form asks for its panel only when the panel did not come with it; a
+        panel that came waiting for its estimate waits for it."""
         if PANEL_LOADS in html:
             self.preview(actions)
+        elif DECISION_SUPPORT and PENDING in html:
+            if self.poller is not None:
+                self.poller.kill(block=False)
+            url = unescape(WAITING_URL.search(html).group(1))
+            self.poller = gevent.spawn(self._wait_for_estimate, url, html, time.time())
 
     def preview(self, actions: list[str] | None = None) -> None:
         """The decision-support panel loads with the open move form and on every change."""

@@ -15,6 +15,7 @@ from tests.exercises.factories import (
     save_draft,
 )
 from wargame.exercises.models import Exercise, Team
+from wargame.exercises.preview import RUNS, estimate_queued
 from wargame.exercises.services.decision_support import exercise_set_decision_support
 from wargame.exercises.services.messages import message_broadcast, message_send
 from wargame.exercises.services.turns import turn_extend, turn_publish
@@ -252,3 +253,36 @@ def test_a_preview_served_from_the_cache_says_so(running, eager_tasks):
     second = _client(bea).get(f"/play/{running.pk}/preview/{ticked}").content.decode()
     assert "computed in" in first and "from cache" not in first
     assert "from cache" in second
+
+
+def test_teammates_fetching_the_form_while_its_estimate_is_simulated_wait_for_it(
+    running, queued_tasks
+):
+    bob, bea = join(running, "japan", "Bob"), join(running, "japan", "Bea")
+    bob_client, bea_client = _client(bob), _client(bea)
+    ticked = {"act__jp_defence_buildup": "on", "intensity__jp_defence_buildup": "medium"}
+    waiting = bob_client.get(f"/play/{running.pk}/preview/", ticked).content.decode()
+    assert 'id="preview-pending"' in waiting
+    revision = current_turn(running).moves.get(team__key="japan").revision
+    saved = bob_client.post(
+        f"/play/{running.pk}/move/", {**ticked, "intent": "save", "revision": revision}
+    )
+    assert saved.status_code == 200
+
+    # Bea's form comes with the panel that waits to be told, not one that asks on load.
+    form = _part(bea_client, running, "move")
+    assert 'id="preview-pending"' in form
+    package = re.search(r'data-live-package="(\w+)"', waiting).group(1)
+    assert f'data-live-package="{package}"' in form
+    assert "decision-support-load" not in form and 'hx-trigger="load, ' not in form
+
+    estimate_queued(
+        turn_id=current_turn(running).pk,
+        team="japan",
+        actions=[["jp_defence_buildup", None, "medium"]],
+        runs=RUNS,
+    )
+    bea_client.get(f"/play/{running.pk}/preview/", ticked)  # told it is ready, she asks again
+    form = _part(bea_client, running, "move")
+    assert 'id="preview-pending"' not in form
+    assert "400 simulated games" in form

@@ -133,16 +133,28 @@ WAITING_PANEL = (
 PACKAGE = re.compile(r'data-package="([0-9a-f]+)"')
 
 
+def waiting_key(exercise: Exercise, team_key: str, package: str) -> str:
+    """The panel saying that a worker is simulating the package (never the panel's own key)."""
+    return f"{preview_key(exercise, team_key, package)}:waiting"
+
+
 def with_panel(html: str, exercise: Exercise, team_key: str) -> SafeString:
     """The move form with its decision-support panel already in it when the draft's package
-    has been estimated (the usual case after a save); otherwise the panel asks on load.
+    has been estimated (the usual case after a save), or with the panel that waits for the
+    estimate a worker is simulating; otherwise the panel asks on load.
 
     Every teammate re-fetches the form after a save; this spares each a second request.
     """
     match = PACKAGE.search(html)
     if match is None:
         return mark_safe(html)  # noqa: S308 (our own rendering)
-    panel = cache.get(preview_key(exercise, team_key, match.group(1)))
+    package = match.group(1)
+    ready, waiting = (
+        preview_key(exercise, team_key, package),
+        waiting_key(exercise, team_key, package),
+    )
+    found = cache.get_many([ready, waiting])
+    panel = found.get(ready) or found.get(waiting)
     if panel is None:
         html = html.replace(LOAD_SLOT, "load, ").replace(PANEL_SLOT, WAITING_PANEL)
     else:

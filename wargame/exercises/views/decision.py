@@ -9,9 +9,15 @@ from django.views.decorators.http import require_GET
 
 from wargame.engine import Move, Scenario
 from wargame.exercises.access import Role, get_viewer
-from wargame.exercises.fragments import FRAGMENT_SECONDS, preview_key
+from wargame.exercises.fragments import FRAGMENT_SECONDS, preview_key, waiting_key
 from wargame.exercises.models import Exercise, Turn
-from wargame.exercises.preview import RUNS, package_from_form, package_key, preview_if_ready
+from wargame.exercises.preview import (
+    QUEUED_SECONDS,
+    RUNS,
+    package_from_form,
+    package_key,
+    preview_if_ready,
+)
 from wargame.exercises.scenarios import get_scenario
 
 # A waiting panel is told when its estimate is ready (live.js); without a live connection it
@@ -35,7 +41,10 @@ def preview(request: HttpRequest, exercise_id: int) -> HttpResponse:
             context["package"] = package
             context["ask_again_seconds"] = ASK_AGAIN_SECONDS
         html = render_to_string("exercises/_preview.html", context)
-        if not context.get("pending"):
+        if context.get("pending"):
+            # Teammates fetching the form meanwhile get this panel with it (with_panel).
+            cache.set(waiting_key(exercise, viewer.team.key, package), html, QUEUED_SECONDS)
+        else:
             if "preview" in context:
                 # Whoever reads it from here on is served from the cache, and is told so.
                 context["preview"] = replace(context["preview"], cached=True)
