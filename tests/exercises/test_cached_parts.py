@@ -286,3 +286,25 @@ def test_teammates_fetching_the_form_while_its_estimate_is_simulated_wait_for_it
     form = _part(bea_client, running, "move")
     assert 'id="preview-pending"' not in form
     assert "400 simulated games" in form
+
+
+def test_a_page_cached_before_its_estimate_was_ready_shows_it_once_ready(running, queued_tasks):
+    bob = join(running, "japan", "Bob")
+    client = _client(bob)
+    ticked = {"act__jp_defence_buildup": "on", "intensity__jp_defence_buildup": "medium"}
+    client.get(f"/play/{running.pk}/preview/", ticked)
+    revision = current_turn(running).moves.get(team__key="japan").revision
+    client.post(f"/play/{running.pk}/move/", {**ticked, "intent": "save", "revision": revision})
+    assert "400 simulated games" not in _part(client, running, "page")
+
+    estimate_queued(
+        turn_id=current_turn(running).pk,
+        team="japan",
+        actions=[["jp_defence_buildup", None, "medium"]],
+        runs=RUNS,
+    )
+    client.get(f"/play/{running.pk}/preview/", ticked)  # the panel, told, asks again
+    for _ in range(2):  # and on every load after
+        page = _part(client, running, "page")
+        assert "400 simulated games" in page
+        assert 'id="preview-pending"' not in page

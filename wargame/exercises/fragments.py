@@ -138,14 +138,18 @@ def waiting_key(exercise: Exercise, team_key: str, package: str) -> str:
     return f"{preview_key(exercise, team_key, package)}:waiting"
 
 
-def with_panel(html: str, exercise: Exercise, team_key: str) -> SafeString:
+def with_panel(
+    html: str, exercise: Exercise, team_key: str, *, only_ready: bool = False
+) -> SafeString:
     """The move form with its decision-support panel already in it when the draft's package
     has been estimated (the usual case after a save), or with the panel that waits for the
     estimate a worker is simulating; otherwise the panel asks on load.
 
     Every teammate re-fetches the form after a save; this spares each a second request.
+    ``only_ready``: fill in an estimate only, and otherwise leave the slot for the response
+    (a page cached with its estimate in it needs no look for the panel when it is read).
     """
-    match = PACKAGE.search(html)
+    match = PACKAGE.search(html) if PANEL_SLOT in html else None
     if match is None:
         return mark_safe(html)  # noqa: S308 (our own rendering)
     package = match.group(1)
@@ -154,9 +158,12 @@ def with_panel(html: str, exercise: Exercise, team_key: str) -> SafeString:
         waiting_key(exercise, team_key, package),
     )
     found = cache.get_many([ready, waiting])
-    panel = found.get(ready) or found.get(waiting)
-    if panel is None:
-        html = html.replace(LOAD_SLOT, "load, ").replace(PANEL_SLOT, WAITING_PANEL)
+    if ready in found:
+        html = html.replace(LOAD_SLOT, "").replace(PANEL_SLOT, found[ready])
+    elif only_ready:
+        pass
+    elif waiting in found:
+        html = html.replace(LOAD_SLOT, "").replace(PANEL_SLOT, found[waiting])
     else:
-        html = html.replace(LOAD_SLOT, "").replace(PANEL_SLOT, panel)
+        html = html.replace(LOAD_SLOT, "load, ").replace(PANEL_SLOT, WAITING_PANEL)
     return mark_safe(html)  # noqa: S308 (our own rendering and the cached panel)

@@ -242,6 +242,7 @@ def _team_page(request: HttpRequest, viewer: Viewer) -> Page:
         "csrf_token": CSRF_PLACEHOLDER,
     }
     html = render_to_string("exercises/team.html", context, request)
+    html = with_panel(html, exercise, viewer.team.key, only_ready=True)
     open_until = turn.deadline if turn and turn.status == Turn.Status.OPEN else None
     return Page(html, expires=open_until)
 
