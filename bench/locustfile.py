@@ -67,17 +67,10 @@ WAIT_LIMIT = 120  # no single wait of a facilitator lasts longer than this
 HTMX = {"HX-Request": "true"}
 # What each part of the team page listens to (templates/exercises/team.html, _move.html).
 LIVE = {
-    "move": {
-        "turn.opened",
-        "turn.locked",
-        "turn.published",
-        "deadline.changed",
-        "draft.saved",
-        "move.submitted",
-        "exercise.finished",
-    },
+    "move": {"deadline.changed", "draft.saved", "move.submitted"},
+    # The situation brings the move form and the questionnaire cards with it.
     "situation": {"turn.opened", "turn.locked", "turn.published", "exercise.finished"},
-    "cards": {"questionnaire.window", "turn.opened", "exercise.finished"},
+    "cards": {"questionnaire.window"},
     "messages": {"message.new"},
     "preview": {"decision_support.changed"},
 }
@@ -284,9 +277,7 @@ class Player(FastHttpUser):
         self.refresher = Refresher(
             {
                 "move": self.refresh_move,
-                "situation": lambda: self._get(
-                    f"/play/{ex}/fragments/situation/", "situation fragment", HTMX
-                ),
+                "situation": self.refresh_situation,
                 "cards": lambda: self._get(
                     f"/play/{ex}/questionnaires/cards/", "questionnaire cards", HTMX
                 ),
@@ -333,6 +324,13 @@ class Player(FastHttpUser):
 
     def refresh_move(self) -> None:
         html = self._get(f"/play/{self.exercise_id}/fragments/move/", "move fragment", HTMX)
+        self._read_move(html)
+        self._panel_loads(html, self.draft_actions(html))
+
+    def refresh_situation(self) -> None:
+        """The situation, with the move form swapped in beside it (out of band)."""
+        url = f"/play/{self.exercise_id}/fragments/situation/"
+        html = self._get(url, "situation fragment (with move and cards)", HTMX)
         self._read_move(html)
         self._panel_loads(html, self.draft_actions(html))
 

@@ -37,6 +37,10 @@
     // A refused save (409, 422) puts the user's own text back: it is still unsaved.
     if (event.detail.target.id === "move") dirty = [409, 422].includes(event.detail.xhr.status);
   });
+  // A change of the turn brings the move form with the situation (_situation_fragment.html).
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    if (event.detail.target.id === "move") dirty = false;
+  });
   document.addEventListener("click", function (event) {
     if (event.target.id === "load-newer") {
       dirty = false;
@@ -68,8 +72,7 @@
       if (el.dataset.livePackage !== undefined && message.package !== el.dataset.livePackage) {
         return;
       }
-      const turnMoved = ["turn.opened", "turn.locked", "turn.published", "exercise.finished"];
-      if (el.id === "move" && dirty && !turnMoved.includes(event)) {
+      if (el.id === "move" && dirty) {
         const notice = document.getElementById("newer-draft");
         if (notice) notice.classList.remove("d-none");
         return;
@@ -163,6 +166,7 @@
   }
   document.addEventListener("change", update);
   document.addEventListener("htmx:afterSwap", update);
+  document.addEventListener("htmx:oobAfterSwap", update);
   document.addEventListener("DOMContentLoaded", update);
   update();
 })();

@@ -17,6 +17,7 @@ from tests.exercises.factories import (
 from wargame.exercises.models import Exercise, Team
 from wargame.exercises.preview import RUNS, estimate_queued
 from wargame.exercises.services.decision_support import exercise_set_decision_support
+from wargame.exercises.services.exercises import exercise_end
 from wargame.exercises.services.messages import message_broadcast, message_send
 from wargame.exercises.services.turns import turn_extend, turn_publish
 from wargame.questionnaires.services import questionnaire_window_set
@@ -80,6 +81,10 @@ def _deadline_extended(exercise, bob, bea, charlie, dan):
     turn_extend(turn_id=current_turn(exercise).pk, minutes=7, user=exercise.facilitator)
 
 
+def _exercise_ended(exercise, bob, bea, charlie, dan):
+    exercise_end(exercise_id=exercise.pk, user=exercise.facilitator)
+
+
 def _decision_support_off(exercise, bob, bea, charlie, dan):
     exercise_set_decision_support(exercise_id=exercise.pk, enabled=False, user=exercise.facilitator)
 
@@ -101,10 +106,13 @@ CHANGES = [
     (_other_team_writes_privately, "messages", lambda ex: "A word for Tokyo"),
     (_teammate_writes, "messages", lambda ex: "Team only: hold the line"),
     (_white_cell_announces, "messages", lambda ex: "Five minutes left"),
-    (_turn_locked, "move", lambda ex: "This turn is locked"),
+    # A change of the turn is fetched with the situation, which brings the move form along.
+    (_turn_locked, "situation", lambda ex: "This turn is locked"),
     (_turn_published, "situation", lambda ex: "Turn 1:"),
-    (_turn_published, "move", lambda ex: "Your move for turn 2"),
+    (_turn_published, "situation", lambda ex: "Your move for turn 2"),
     (_deadline_extended, "situation", _deadline_text),
+    (_exercise_ended, "situation", lambda ex: "The exercise has ended"),
+    (_exercise_ended, "situation", lambda ex: "Post-exercise questionnaire"),
     (_decision_support_off, "preview", lambda ex: "switched decision support off"),
     (_questionnaire_opened, "cards", lambda ex: "Post-exercise questionnaire"),
 ]

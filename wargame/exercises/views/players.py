@@ -255,12 +255,18 @@ def team_fragment(request: HttpRequest, exercise_id: int, name: str) -> HttpResp
         html = cached_fragment(request, _move_part(viewer))
         return HttpResponse(with_panel(html, exercise, viewer.team.key))
     if name == "situation":
+        # Every change of the turn moves the situation, the move form and the cards at once:
+        # one request for the three (the page listens for it on the situation only).
+        turn = latest_turn(exercise)
+        parts = cached_parts(request, _history_part(exercise), _move_part(viewer, turn))
         context = {
             "exercise": exercise,
-            "turn": latest_turn(exercise),
-            "history": cached_fragment(request, _history_part(exercise)),
+            "viewer": viewer,
+            "turn": turn,
+            "history": parts["history"],
+            "move_html": with_panel(parts["move"], exercise, viewer.team.key),
         }
-        return render(request, "exercises/_situation.html", context)
+        return render(request, "exercises/_situation_fragment.html", context)
     if name == "messages":
         return HttpResponse(cached_fragment(request, _messages_part(viewer)))
     return HttpResponse(status=404)
