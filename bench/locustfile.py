@@ -330,7 +330,7 @@ class Player(FastHttpUser):
     def refresh_situation(self) -> None:
         """The situation, with the move form swapped in beside it (out of band)."""
         url = f"/play/{self.exercise_id}/fragments/situation/"
-        html = self._get(url, "situation fragment (with move and cards)", HTMX)
+        html = self._get(url, "situation + move + cards", HTMX)
         self._read_move(html)
         self._panel_loads(html, self.draft_actions(html))
 
