@@ -648,6 +648,11 @@ def main() -> None:
     stack = Stack(logs)
     serve = [PYTHON, "-m", "uvicorn", "--host", "127.0.0.1"]
     serve += ["--lifespan", "off", "--no-access-log", "--log-level", "warning"]
+    # Browsers keep a connection open for minutes and send again on one the server closed;
+    # locust does neither for a POST, so uvicorn's 5 s default, shorter than a player's
+    # think time, turned a chat after a pause into a failed request ("HTTP 0"). 75 s is what
+    # a proxy in front (nginx's default) would keep.
+    serve += ["--timeout-keep-alive", "75"]
     uvicorn = [*serve, "--workers", str(args.workers)]
     ws_port = free_port() if args.websocket_workers else port
     celery = [PYTHON, "-m", "celery", "-A", "wargame"]
