@@ -605,8 +605,18 @@ class Reader(FastHttpUser):
             me = players[next(_reader_ids) % len(players)]
             self.client.get(f"/rejoin/{me['token']}/", name="rejoin", allow_redirects=False)
             self.path, self.name = f"/play/{CONFIG['throughput']['id']}/", "team page"
+            self._estimate_ready(f"/play/{CONFIG['throughput']['id']}/preview/")
         else:
             self.path, self.name = "/", "bare Django view"
+
+    def _estimate_ready(self, url: str) -> None:
+        """The team's draft has its decision-support estimate, as it has in a class once
+        anyone in the team ticked its boxes: the page read is the one players see."""
+        for _ in range(60):
+            with self.client.get(url, name="decision support (before reading)") as response:
+                if PENDING not in (response.text or ""):
+                    return
+            gevent.sleep(0.5)
 
     @task
     def read(self) -> None:
