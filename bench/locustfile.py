@@ -270,6 +270,7 @@ class Player(FastHttpUser):
         self.saves: dict[int, int] = defaultdict(int)
         self.poller = None
         self.estimates: dict[str, Event] = {}
+        self.ready_before_waiting: dict[str, float] = {}
         self.client.get(f"/rejoin/{me['token']}/", name="rejoin", allow_redirects=False)
         self._read_move(self._get(f"/play/{self.exercise_id}/", "team page"))
         self.preview()
@@ -305,6 +306,8 @@ class Player(FastHttpUser):
         if name == "estimate.ready":
             if waiting := self.estimates.get(message.get("package")):
                 waiting.set()
+            else:
+                self.ready_before_waiting[message.get("package")] = at
             return
         self.refresher.event(name)
 
@@ -368,9 +371,13 @@ class Player(FastHttpUser):
         estimate of its package is ready, or asks again by itself now and then; the player
         goes on meanwhile."""
         for _ in range(PANEL_WAITS):
-            # Like the page: only a notice arriving after the panel was swapped in counts.
-            ready = self.estimates[WAITING_PACKAGE.search(html).group(1)] = Event()
+            # Like live.js: a notice that came while the panel was on its way counts too.
+            package = WAITING_PACKAGE.search(html).group(1)
+            ready = self.estimates[package] = Event()
+            if self.ready_before_waiting.pop(package, 0) > time.time() - 30:
+                ready.set()
             told = ready.wait(float(ASK_AGAIN.search(html).group(1)))
+            self.estimates.pop(package, None)
             name = "decision support (told ready)" if told else "decision support (asking again)"
             html = self._get(url, name, HTMX)
             if PENDING not in html:

@@ -58,9 +58,24 @@
     document.querySelectorAll("[data-live]").forEach(refresh);
   }
 
+  // An estimate can be ready before the panel waiting for it is on the page (its request
+  // was still on the way): such a panel asks again at once instead of after its delay.
+  const readyPackages = new Map();
+  document.addEventListener("htmx:afterSettle", function () {
+    document.querySelectorAll("[data-live-package]").forEach(function (el) {
+      const at = readyPackages.get(el.dataset.livePackage);
+      readyPackages.delete(el.dataset.livePackage);
+      if (at && Date.now() - at < 30000) refresh(el);
+    });
+  });
+
   function handle(message) {
     const event = message.event;
     if (event === "pong") return;
+    const waiting = '[data-live-package="' + message.package + '"]';
+    if (event === "estimate.ready" && !document.querySelector(waiting)) {
+      readyPackages.set(message.package, Date.now());
+    }
     if (body.dataset.reloadOn && body.dataset.reloadOn.split(" ").includes(event)) {
       window.location.reload();
       return;
