@@ -158,12 +158,9 @@ def with_panel(
         waiting_key(exercise, team_key, package),
     )
     found = cache.get_many([ready, waiting])
-    if ready in found:
-        html = html.replace(LOAD_SLOT, "").replace(PANEL_SLOT, found[ready])
-    elif only_ready:
-        pass
-    elif waiting in found:
-        html = html.replace(LOAD_SLOT, "").replace(PANEL_SLOT, found[waiting])
-    else:
+    panel = found.get(ready) if only_ready else found.get(ready, found.get(waiting))
+    if panel is not None:
+        html = html.replace(LOAD_SLOT, "").replace(PANEL_SLOT, panel)
+    elif not only_ready:
         html = html.replace(LOAD_SLOT, "load, ").replace(PANEL_SLOT, WAITING_PANEL)
     return mark_safe(html)  # noqa: S308 (our own rendering and the cached panel)
