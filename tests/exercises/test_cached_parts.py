@@ -316,3 +316,16 @@ def test_a_page_cached_before_its_estimate_was_ready_shows_it_once_ready(running
         page = _part(client, running, "page")
         assert "400 simulated games" in page
         assert 'id="preview-pending"' not in page
+
+
+def test_a_public_message_leaves_what_the_whole_exercise_shows_cached(running):
+    bob, charlie = join(running, "japan", "Bob"), join(running, "china", "Charlie")
+    versions = {team.key: team.version for team in running.teams.all()}
+    exercise_version = Exercise.objects.get(pk=running.pk).version
+
+    message_send(sender=charlie, channel="public", body="Beijing speaks to all")
+
+    after = {team.key: team.version for team in running.teams.all()}
+    assert after == {key: version + 1 for key, version in versions.items()}
+    assert Exercise.objects.get(pk=running.pk).version == exercise_version
+    assert "Beijing speaks to all" in _part(_client(bob), running, "messages")

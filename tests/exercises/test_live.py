@@ -22,6 +22,7 @@ from tests.exercises.factories import (
 )
 from wargame.asgi import application
 from wargame.exercises.access import remember_observer, remember_player
+from wargame.exercises.services.messages import message_send
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -140,6 +141,29 @@ async def test_a_player_hears_own_teams_drafts_and_not_the_others():
         # A submission goes the same way: Bob is not told when China submits.
         await sync_to_async(submit)(world["charlie"], world["turn"], answers("china"), base=1)
         assert await bob.receive_nothing(timeout=0.5)
+    finally:
+        for socket in (bob, alice, olivia):
+            await socket.disconnect()
+
+
+async def test_a_public_message_reaches_every_screen_once():
+    world = await _world()
+    bob, alice, olivia = _socket(world, "bob"), _socket(world, "alice"), _socket(world, "olivia")
+    for socket in (alice, olivia, bob):
+        assert (await socket.connect(timeout=3))[0]
+    try:
+        assert (await alice.receive_json_from(timeout=3))["event"] == "presence"
+        await sync_to_async(message_send)(
+            sender=world["charlie"], channel="public", body="Beijing speaks to all"
+        )
+        for socket in (bob, alice, olivia):
+            heard = await socket.receive_json_from(timeout=3)
+            assert heard == {
+                "event": "message.new",
+                "exercise": world["exercise"].pk,
+                "channel": "public",
+            }
+            assert await socket.receive_nothing(timeout=0.3)
     finally:
         for socket in (bob, alice, olivia):
             await socket.disconnect()

@@ -49,6 +49,7 @@ def notify(
     event: str,
     *,
     everyone: bool = False,
+    every_team: bool = False,
     control: bool = False,
     teams: tuple[str, ...] = (),
     **data,
@@ -57,19 +58,25 @@ def notify(
 
     Facilitators and observers listen on the exercise's group too, so ``everyone`` reaches
     them; ``control`` is for what only the facilitator may learn (a team's move status).
+    ``every_team`` is told to everyone too, but what changed shows only in what each team
+    sees (a public message): every team's version moves and the exercise's does not, so what
+    the whole exercise shows alike (the history, the decision-support panels) stays cached.
     """
+    moved = teams
+    if every_team:
+        moved = tuple(Team.objects.filter(exercise_id=exercise_id).values_list("key", flat=True))
     if everyone:
         Exercise.objects.filter(pk=exercise_id).update(version=F("version") + 1)
-    elif teams:
+    elif moved:
         # The exercise's row first, then the teams' one at a time in key order, so that every
         # transaction takes them in the same order. Otherwise a message (holding its team's
         # row, its foreign keys checked on the exercise's row at commit) and a save or a
         # join (holding the exercise's row, wanting the team's) deadlocked under load.
         Exercise.objects.select_for_update(no_key=True).filter(pk=exercise_id).exists()
-        for key in sorted(set(teams)):
+        for key in sorted(set(moved)):
             Team.objects.filter(exercise_id=exercise_id, key=key).update(version=F("version") + 1)
     groups = [team_group(exercise_id, key) for key in teams]
-    if everyone:
+    if everyone or every_team:
         groups.append(exercise_group(exercise_id))
     elif control:
         groups.append(control_group(exercise_id))

@@ -84,7 +84,7 @@ def message_broadcast(*, exercise: Exercise, user: AbstractBaseUser, body: str) 
 
 def _announce(message: Message, sender_key: str | None) -> None:
     if message.channel == Message.Channel.PUBLIC:
-        notify(message.exercise_id, "message.new", everyone=True, channel="public")
+        notify(message.exercise_id, "message.new", every_team=True, channel="public")
         return
     teams = (sender_key,)
     if message.recipient_team is not None:
