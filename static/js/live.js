@@ -72,9 +72,9 @@
   function handle(message) {
     const event = message.event;
     if (event === "pong") return;
-    const waiting = '[data-live-package="' + message.package + '"]';
-    if (event === "estimate.ready" && !document.querySelector(waiting)) {
-      readyPackages.set(message.package, Date.now());
+    if (event === "estimate.ready") {
+      const waiting = '[data-live-package="' + message.package + '"]';
+      if (!document.querySelector(waiting)) readyPackages.set(message.package, Date.now());
     }
     if (body.dataset.reloadOn && body.dataset.reloadOn.split(" ").includes(event)) {
       window.location.reload();
