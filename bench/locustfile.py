@@ -96,6 +96,8 @@ CONTROL_LIVE = {
     },
     "messages": {"message.new"},
 }
+# The ids of the elements that show those parts, as a notice names them when it brings one.
+ELEMENT_IDS = {"messages": "team-messages"}
 TIMED_EVENTS = ("turn.published", "turn.locked")
 
 # Shared by every user of this process (locust runs them as greenlets of one process).
@@ -217,31 +219,36 @@ class LiveSocket:
 
 class Refresher:
     """Re-fetches the parts of a page that listen to the events received, like htmx does:
-    one request per part at a time; events arriving meanwhile queue one more fetch."""
+    one request per part at a time; events arriving meanwhile queue one more fetch. A part
+    that came with its notice (``parts``, by element id) is shown without a request."""
 
     def __init__(self, fetchers: dict, live: dict[str, set[str]]) -> None:
         self.fetchers = fetchers
         self.live = live
-        self.pending: set[str] = set()
+        self.pending: dict[str, str | None] = {}
         self.wake = Event()
         self.greenlet = gevent.spawn(self._run)
 
-    def event(self, name: str) -> None:
-        parts = {part for part, names in self.live.items() if name in names}
+    def event(self, name: str, parts: dict[str, str] | None = None) -> None:
+        listening = {part for part, names in self.live.items() if name in names}
         if name == "reconnected":
-            parts = set(self.live)
-        if parts:
-            self.pending |= parts
+            listening = set(self.live)
+        for part in listening:
+            html = (parts or {}).get(ELEMENT_IDS.get(part, part))
+            self.pending[part] = html
+            if html is not None:
+                counters["parts shown as they came with their notice"] += 1
+        if listening:
             self.wake.set()
 
     def _run(self) -> None:
         while True:
             self.wake.wait()
             self.wake.clear()
-            parts, self.pending = self.pending, set()
-            for part in sorted(parts):
+            parts, self.pending = self.pending, {}
+            for part, html in sorted(parts.items()):
                 try:
-                    self.fetchers[part]()
+                    self.fetchers[part](html)
                 except Exception:  # noqa: S112 (counted by locust as a failed request)
                     continue
 
@@ -278,14 +285,15 @@ class Player(FastHttpUser):
         self.refresher = Refresher(
             {
                 "move": self.refresh_move,
-                "situation": self.refresh_situation,
-                "cards": lambda: self._get(
+                "situation": lambda _: self.refresh_situation(),
+                "cards": lambda _: self._get(
                     f"/play/{ex}/questionnaires/cards/", "questionnaire cards", HTMX
                 ),
-                "messages": lambda: self._get(
-                    f"/play/{ex}/fragments/messages/", "messages fragment", HTMX
+                "messages": lambda html: (
+                    html is not None
+                    or self._get(f"/play/{ex}/fragments/messages/", "messages fragment", HTMX)
                 ),
-                "preview": self.preview,
+                "preview": lambda _: self.preview(),
             },
             LIVE,
         )
@@ -309,7 +317,7 @@ class Player(FastHttpUser):
             else:
                 self.ready_before_waiting[message.get("package")] = at
             return
-        self.refresher.event(name)
+        self.refresher.event(name, message.get("parts"))
 
     def _get(self, url: str, name: str, headers: dict | None = None) -> str:
         with self.client.get(url, name=name, headers=headers, catch_response=True) as response:
@@ -325,8 +333,9 @@ class Player(FastHttpUser):
             self.revision = int(match.group(1))
         self.open = 'name="intent" value="submit"' in html
 
-    def refresh_move(self) -> None:
-        html = self._get(f"/play/{self.exercise_id}/fragments/move/", "move fragment", HTMX)
+    def refresh_move(self, html: str | None = None) -> None:
+        if html is None:
+            html = self._get(f"/play/{self.exercise_id}/fragments/move/", "move fragment", HTMX)
         self._read_move(html)
         self._panel_loads(html, self.draft_actions(html))
 
@@ -490,13 +499,13 @@ class Facilitator(FastHttpUser):
         ex = self.exercise_id
         self.refresher = Refresher(
             {
-                "status": lambda: self._get(
+                "status": lambda _: self._get(
                     f"/exercises/{ex}/control/status/", "control status", HTMX
                 ),
-                "rates": lambda: self._get(
+                "rates": lambda _: self._get(
                     f"/exercises/{ex}/questionnaires/rates/", "questionnaire rates", HTMX
                 ),
-                "messages": lambda: self._get(
+                "messages": lambda _: self._get(
                     f"/exercises/{ex}/control/messages/", "control messages", HTMX
                 ),
             },

@@ -34,8 +34,10 @@
     if (event.target.closest("#move-form")) dirty = true;
   });
   document.addEventListener("htmx:afterSwap", function (event) {
-    // A refused save (409, 422) puts the user's own text back: it is still unsaved.
-    if (event.detail.target.id === "move") dirty = [409, 422].includes(event.detail.xhr.status);
+    // A refused save (409, 422) puts the user's own text back: it is still unsaved. A part
+    // that came with its notice (swapIn below) has no request.
+    const xhr = event.detail.xhr;
+    if (event.target.id === "move") dirty = Boolean(xhr) && [409, 422].includes(xhr.status);
   });
   // A change of the turn brings the move form with the situation (_situation_fragment.html).
   document.addEventListener("htmx:oobAfterSwap", function (event) {
@@ -52,6 +54,14 @@
   // which would throw away the user's unsaved edits.
   function refresh(el) {
     if (el) el.dispatchEvent(new CustomEvent("refresh", { bubbles: false }));
+  }
+
+  // A notice can bring the part an element would fetch (notify.py, notices_with_parts):
+  // it is swapped in as the response would be, with this page's CSRF token in its forms.
+  const CSRF_PLACEHOLDER = "csrf-token-of-this-response"; // wargame/exercises/fragments.py
+  function swapIn(el, html) {
+    const token = JSON.parse(body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+    htmx.swap(el, html.split(CSRF_PLACEHOLDER).join(token), { swapStyle: "innerHTML" });
   }
 
   function refreshAll() {
@@ -92,7 +102,9 @@
         if (notice) notice.classList.remove("d-none");
         return;
       }
-      refresh(el);
+      const part = message.parts && message.parts[el.id];
+      if (typeof part === "string") swapIn(el, part);
+      else refresh(el);
     });
     body.dispatchEvent(new CustomEvent("live:message", { detail: message }));
   }

@@ -81,6 +81,8 @@ def test_a_class_plays_two_turns_in_browsers(live_stack, browser, screenshot):
     expect(kenji.get_by_text("Your move for turn 1")).to_be_visible(timeout=TIMEOUT)
     aiko.reload()
     aiko.evaluate("window.notReloaded = true")
+    kenji_asked = []
+    kenji.on("request", lambda request: kenji_asked.append(request.url))
     aiko.locator("#move-form input[data-cost]").first.check()
     aiko.fill("#id_objective", "Reassure Washington without provoking Beijing")
     aiko.click("button[value=save]")
@@ -91,6 +93,15 @@ def test_a_class_plays_two_turns_in_browsers(live_stack, browser, screenshot):
     expect(kenji.locator("#draft-info")).to_contain_text("last saved by Aiko")
     assert kenji.evaluate("window.notReloaded") is True
     screenshot(kenji, "team-page-teammate-draft")
+
+    # Aiko's note to her team reaches Kenji too. Both came with their notices: Kenji's
+    # browser did not have to ask for the form or the messages again.
+    aiko.fill("#id_body", "I will draft the statement; Kenji, check the budget.")
+    aiko.click("#chat button[type=submit]")
+    expect(kenji.locator("#team-messages")).to_contain_text(
+        "Kenji, check the budget.", timeout=TIMEOUT
+    )
+    assert [url for url in kenji_asked if "/fragments/" in url] == []
 
     kenji.locator("input[name=confidence][value='4']").check()
     kenji.fill("#id_rationale", "Alliance first, but keep a door open to Beijing.")

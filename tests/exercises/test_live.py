@@ -3,6 +3,8 @@
 Uses the Redis channel layer when REDIS_URL is set (as CI does), the in-memory one otherwise.
 """
 
+import re
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
@@ -22,11 +24,25 @@ from tests.exercises.factories import (
 )
 from wargame.asgi import application
 from wargame.exercises.access import remember_observer, remember_player
+from wargame.exercises.fragments import CSRF_PLACEHOLDER
 from wargame.exercises.services.messages import message_send
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+
+
+def _session(*, user=None, player=None, observe=None) -> str:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    store = client.session
+    if player is not None:
+        remember_player(store, player)
+    if observe is not None:
+        remember_observer(store, observe)
+    store.save()
+    return store.session_key
 
 
 @sync_to_async
@@ -40,29 +56,17 @@ def _world() -> dict:
     mallory = UserFactory(username="mallory")
     make_exercise(mallory)
 
-    def session(*, user=None, player=None, observe=False) -> str:
-        client = Client()
-        if user is not None:
-            client.force_login(user)
-        store = client.session
-        if player is not None:
-            remember_player(store, player)
-        if observe:
-            remember_observer(store, exercise)
-        store.save()
-        return store.session_key
-
     return {
         "exercise": exercise,
         "turn": current_turn(exercise),
         "bob": bob,
         "charlie": charlie,
         "sessions": {
-            "alice": session(user=alice),
-            "bob": session(player=bob),
-            "charlie": session(player=charlie),
-            "olivia": session(observe=True),
-            "mallory": session(user=mallory),
+            "alice": _session(user=alice),
+            "bob": _session(player=bob),
+            "charlie": _session(player=charlie),
+            "olivia": _session(observe=exercise),
+            "mallory": _session(user=mallory),
             "anonymous": None,
         },
     }
@@ -166,4 +170,76 @@ async def test_a_public_message_reaches_every_screen_once():
             assert await socket.receive_nothing(timeout=0.3)
     finally:
         for socket in (bob, alice, olivia):
+            await socket.disconnect()
+
+
+def _client(world: dict, persona: str) -> Client:
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = world["sessions"][persona]
+    return client
+
+
+def _without_token(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+
+
+async def test_a_save_brings_the_form_to_teammates_as_they_would_fetch_it():
+    world = await _world()
+    bea = await sync_to_async(join)(world["exercise"], "japan", "Bea")
+    world["sessions"]["bea"] = await sync_to_async(_session)(player=bea)
+    sockets = {name: _socket(world, name) for name in ("alice", "bea", "charlie")}
+    for socket in sockets.values():
+        assert (await socket.connect(timeout=3))[0]
+    try:
+        for _ in ("bea", "charlie"):
+            assert (await sockets["alice"].receive_json_from(timeout=3))["event"] == "presence"
+        saved = await sync_to_async(_client(world, "bob").post)(
+            f"/play/{world['exercise'].pk}/move/",
+            {"intent": "save", "revision": "0", "objective": "Hold the line in Busan"},
+        )
+        assert saved.status_code == 200
+
+        heard = await sockets["bea"].receive_json_from(timeout=3)
+        assert heard["event"] == "draft.saved"
+        form = heard["parts"]["move"]
+        assert "Hold the line in Busan" in form
+        assert 'name="revision" value="1"' in form
+        assert CSRF_PLACEHOLDER in form  # Bea's browser puts in its own token, not Bob's
+        fetched = await sync_to_async(_client(world, "bea").get)(
+            f"/play/{world['exercise'].pk}/fragments/move/"
+        )
+        assert _without_token(form) == _without_token(fetched.content.decode())
+
+        # The facilitator's control room is told, without the team's form; China hears nothing.
+        control = await sockets["alice"].receive_json_from(timeout=3)
+        assert (control["event"], "parts" in control) == ("draft.saved", False)
+        assert await sockets["charlie"].receive_nothing(timeout=0.3)
+    finally:
+        for socket in sockets.values():
+            await socket.disconnect()
+
+
+async def test_a_team_message_brings_the_teams_list_and_a_public_one_does_not():
+    world = await _world()
+    bob, alice = _socket(world, "bob"), _socket(world, "alice")
+    for socket in (alice, bob):
+        assert (await socket.connect(timeout=3))[0]
+    try:
+        assert (await alice.receive_json_from(timeout=3))["event"] == "presence"
+        post = sync_to_async(_client(world, "bob").post)
+        url = f"/play/{world['exercise'].pk}/messages/"
+        assert (await post(url, {"to": "team", "body": "Call Seoul first"})).status_code == 200
+        heard = await bob.receive_json_from(timeout=3)
+        assert heard["event"] == "message.new"
+        assert "Call Seoul first" in heard["parts"]["team-messages"]
+        control = await alice.receive_json_from(timeout=3)
+        assert (control["event"], "parts" in control) == ("message.new", False)
+
+        # Each team's list shows a public message among its own: every screen fetches its own.
+        assert (await post(url, {"to": "public", "body": "Tokyo speaks"})).status_code == 200
+        for socket in (bob, alice):
+            heard = await socket.receive_json_from(timeout=3)
+            assert (heard["event"], "parts" in heard) == ("message.new", False)
+    finally:
+        for socket in (bob, alice):
             await socket.disconnect()

@@ -53,9 +53,9 @@ class Part:
         return f"fragment:{self.name}:{self.version}"
 
 
-def cached_parts(request, *parts: Part) -> dict[str, SafeString]:
-    """Each part's HTML, read from the cache in one round trip; missing ones are rendered
-    and stored. Every response gets its own CSRF token in place of the placeholder."""
+def rendered_parts(*parts: Part) -> dict[str, str]:
+    """Each part's HTML, with the CSRF placeholder in it, read from the cache in one round
+    trip; missing ones are rendered and stored."""
     found = cache.get_many([part.key for part in parts])
     rendered = {
         part.key: render_to_string(
@@ -67,11 +67,32 @@ def cached_parts(request, *parts: Part) -> dict[str, SafeString]:
     if rendered:
         cache.set_many(rendered, FRAGMENT_SECONDS)
     html = found | rendered
+    return {part.name: html[part.key] for part in parts}
+
+
+def cached_parts(request, *parts: Part) -> dict[str, SafeString]:
+    """Each part's HTML for this response, with its own CSRF token in place of the
+    placeholder."""
+    html = rendered_parts(*parts)
     token = get_token(request) if any(CSRF_PLACEHOLDER in h for h in html.values()) else ""
     return {
-        part.name: mark_safe(html[part.key].replace(CSRF_PLACEHOLDER, token))  # noqa: S308
-        for part in parts
+        name: mark_safe(part.replace(CSRF_PLACEHOLDER, token))  # noqa: S308
+        for name, part in html.items()
     }
+
+
+def with_csrf_token(request, html: str) -> SafeString:
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+    return mark_safe(html)  # noqa: S308 (our own rendering)
+
+
+def still_current(exercise: Exercise, team: Team) -> bool:
+    """Whether no change since has moved the versions of what the team sees (``team_version``
+    as read with ``exercise`` and ``team``)."""
+    return Team.objects.filter(
+        pk=team.pk, version=team.version, exercise__version=exercise.version
+    ).exists()
 
 
 def cached_fragment(request, part: Part) -> SafeString:
@@ -112,10 +133,8 @@ def cached_page(request, key: str, render: Callable[[], Page]) -> str:
 
 
 def _for_response(request, html: str) -> str:
-    if CSRF_PLACEHOLDER in html:
-        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
     now = dateformat.format(timezone.localtime(), "c")
-    return html.replace(NOW_PLACEHOLDER, now, 1)
+    return with_csrf_token(request, html).replace(NOW_PLACEHOLDER, now, 1)
 
 
 def preview_key(exercise: Exercise, team_key: str, package: str) -> str:

@@ -8,9 +8,16 @@ Whatever browsers are told to re-fetch is also what pages may have cached: the s
 moves the version of the exercise (for ``everyone``) or of the teams, in the change's own
 transaction, and cached fragments are keyed by those versions (fragments.py). A cached
 fragment therefore never outlives a change its readers were told about.
+
+A view that renders, after the change, the part its readers would fetch may send the part
+with the notice instead (``notices_with_parts``): every teammate's browser then shows it
+without asking the server again.
 """
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -34,14 +41,46 @@ def control_group(exercise_id: int) -> str:
     return f"ex-{exercise_id}-control"
 
 
-def _send(groups: list[str], event: str, data: dict) -> None:
+Parts = dict[str, dict[str, str]]  # group -> element id -> HTML
+_held: ContextVar[list | None] = ContextVar("held_notices", default=None)
+
+
+def _send(groups: list[str], event: str, data: dict, parts: Parts | None = None) -> None:
+    held = _held.get()
+    if held is not None:
+        held.append((groups, event, data))
+        return
     layer = get_channel_layer()
     message = {"type": "notify", "event": event, **data}
     for group in groups:
+        with_parts = {**message, "parts": parts[group]} if parts and group in parts else message
         try:
-            async_to_sync(layer.group_send)(group, message)
+            async_to_sync(layer.group_send)(group, with_parts)
         except Exception:
             logger.warning("Live update %s to %s not delivered", event, group, exc_info=True)
+
+
+@contextmanager
+def notices_with_parts() -> Iterator[Parts]:
+    """Holds the notices of what the block commits until the block ends, then sends them
+    with the parts the block put in the yielded dict for their groups.
+
+    A part is the HTML of an element a page would otherwise re-fetch on the notice, keyed by
+    the element's id, exactly as that request would answer it (with the CSRF placeholder of
+    fragments.py, which the browser fills in). Put a part in only for a group whose every
+    reader would be answered the same, and only while what it shows is still current
+    (``fragments.still_current``): a part rendered for a version a later change has moved
+    would otherwise overwrite the newer one.
+    """
+    held: list = []
+    parts: Parts = {}
+    token = _held.set(held)
+    try:
+        yield parts
+    finally:
+        _held.reset(token)
+        for groups, event, data in held:
+            _send(groups, event, data, parts)
 
 
 def notify(

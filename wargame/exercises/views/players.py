@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -20,10 +21,14 @@ from wargame.exercises.fragments import (
     cached_page,
     cached_parts,
     exercise_version,
+    rendered_parts,
+    still_current,
     team_version,
+    with_csrf_token,
     with_panel,
 )
 from wargame.exercises.models import Exercise, Move, Participant, Team, Turn
+from wargame.exercises.notify import notices_with_parts, team_group
 from wargame.exercises.preview import package_from_form, package_key
 from wargame.exercises.scenarios import get_scenario
 from wargame.exercises.selectors import (
@@ -280,11 +285,12 @@ def move_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
     form = _move_form(viewer, turn, move, data=request.POST)
     if form is None:
         return _move_response(request, viewer, _move_context(viewer, turn))
+    if not form.is_valid():
+        return _move_response(request, viewer, _move_context(viewer, turn, form=form), 422)
     submit = request.POST.get("intent") == "submit"
-    status = 200
+    service = move_submit if submit else move_save_draft
     notice = None
-    if form.is_valid():
-        service = move_submit if submit else move_save_draft
+    with notices_with_parts() as pushed:
         try:
             service(
                 participant=viewer.participant,
@@ -293,31 +299,29 @@ def move_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
                 answers=form.answers(),
             )
         except MoveConflict as exc:
-            status = 409
             notice = ("warning", str(exc))
             form = _rebound(form, revision=exc.current_revision)
         except InvalidAnswers as exc:
-            status = 422
             for field, errors in exc.errors.items():
                 for error in errors:
                     form.add_error(None if field not in form.fields else field, error)
+            return _move_response(request, viewer, _move_context(viewer, turn, form=form), 422)
         except ServiceError as exc:
-            status = 409
             notice = ("danger", str(exc))
         else:
-            # The form as every teammate will now fetch it: rendered once, for all of them.
+            # The form as every teammate would now fetch it: rendered once, sent to them.
             viewer = _player(request, exercise_id)
-            html = cached_fragment(request, _move_part(viewer, turn))
+            html = rendered_parts(_move_part(viewer, turn))["move"]
+            html = with_panel(html, viewer.exercise, viewer.team.key)
+            if still_current(viewer.exercise, viewer.team):
+                pushed[team_group(exercise_id, viewer.team.key)] = {"move": html}
             saved = format_html(
                 '<div class="alert alert-success" role="alert">{}</div>',
                 "Move submitted." if submit else "Draft saved.",
             )
-            html = html.replace(NOTICE_SLOT, saved)
-            return HttpResponse(with_panel(html, viewer.exercise, viewer.team.key))
-    else:
-        status = 422
+            return HttpResponse(with_csrf_token(request, html.replace(NOTICE_SLOT, saved)))
     context = _move_context(viewer, turn, form=form, notice=notice)
-    return _move_response(request, viewer, context, status=status)
+    return _move_response(request, viewer, context, status=409)
 
 
 NOTICE_SLOT = "<!--move-notice-->"  # templates/exercises/_move.html
@@ -339,14 +343,15 @@ def _rebound(form: MoveForm, *, revision: int) -> MoveForm:
 def message_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
     viewer = _player(request, exercise_id)
     form = MessageForm(request.POST, exercise=viewer.exercise, team=viewer.team)
-    status = 200
-    if form.is_valid():
-        to = form.cleaned_data["to"]
-        recipient = None
-        channel = to
-        if to.startswith("team:"):
-            channel = "private"
-            recipient = viewer.exercise.teams.filter(key=to.removeprefix("team:")).first()
+    if not form.is_valid():
+        return _chat_response(request, viewer, form)
+    to = form.cleaned_data["to"]
+    recipient = None
+    channel = to
+    if to.startswith("team:"):
+        channel = "private"
+        recipient = viewer.exercise.teams.filter(key=to.removeprefix("team:")).first()
+    with notices_with_parts() as pushed:
         try:
             message_send(
                 sender=viewer.participant,
@@ -356,22 +361,29 @@ def message_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
             )
         except ServiceError as exc:
             form.add_error(None, str(exc))
-            status = 422
-        else:
-            form = None
-            viewer = _player(request, exercise_id)  # the versions the message moved
-    else:
-        status = 422
-    if form is None:
-        parts = cached_parts(request, _messages_part(viewer), _chat_form_part(viewer))
-        chat_form_html = parts["chat-form"]
-    else:
-        parts = cached_parts(request, _messages_part(viewer))
-        context = {"exercise": viewer.exercise, "message_form": form}
-        chat_form_html = render_to_string("exercises/_chat_form.html", context, request)
+            return _chat_response(request, viewer, form)
+        viewer = _player(request, exercise_id)  # the versions the message moved
+        parts = rendered_parts(_messages_part(viewer), _chat_form_part(viewer))
+        # A public message shows differently in each team's list: those lists are fetched.
+        if channel != "public" and still_current(viewer.exercise, viewer.team):
+            pushed[team_group(exercise_id, viewer.team.key)] = {"team-messages": parts["messages"]}
     context = {
-        "messages_html": parts["messages"],
-        "chat_form_html": chat_form_html,
+        "messages_html": mark_safe(parts["messages"]),  # noqa: S308 (our own rendering)
+        "chat_form_html": with_csrf_token(request, parts["chat-form"]),
         "exercise": viewer.exercise,
     }
-    return render(request, "exercises/_chat.html", context, status=status)
+    return render(request, "exercises/_chat.html", context)
+
+
+def _chat_response(request: HttpRequest, viewer: Viewer, form: MessageForm) -> HttpResponse:
+    """The chat with the message form as sent, and why it was not."""
+    context = {
+        "messages_html": cached_fragment(request, _messages_part(viewer)),
+        "chat_form_html": render_to_string(
+            "exercises/_chat_form.html",
+            {"exercise": viewer.exercise, "message_form": form},
+            request,
+        ),
+        "exercise": viewer.exercise,
+    }
+    return render(request, "exercises/_chat.html", context, status=422)
