@@ -35,7 +35,7 @@
   });
   document.addEventListener("htmx:afterSwap", function (event) {
     // A refused save (409, 422) puts the user's own text back: it is still unsaved. A part
-    // that came with its notice (swapIn below) has no request.
+    // that came with its notice (swapIn) has no request.
     const xhr = event.detail.xhr;
     if (event.target.id === "move") dirty = Boolean(xhr) && [409, 422].includes(xhr.status);
   });
@@ -56,26 +56,37 @@
     if (el) el.dispatchEvent(new CustomEvent("refresh", { bubbles: false }));
   }
 
-  // A notice can bring the part an element would fetch (notify.py, notices_with_parts):
-  // it is swapped in as the response would be, with this page's CSRF token in its forms.
-  const CSRF_PLACEHOLDER = "csrf-token-of-this-response"; // wargame/exercises/fragments.py
-  function swapIn(el, html) {
-    const token = JSON.parse(body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
-    htmx.swap(el, html.split(CSRF_PLACEHOLDER).join(token), { swapStyle: "innerHTML" });
-  }
-
   function refreshAll() {
     document.querySelectorAll("[data-live]").forEach(refresh);
   }
 
+  // A notice can bring the part an element would fetch (notify.py, notices_with_parts),
+  // keyed by the id of the element the response goes to: it is swapped in as the response
+  // would be, with this page's CSRF token in its forms.
+  const CSRF_PLACEHOLDER = "csrf-token-of-this-response"; // wargame/exercises/fragments.py
+  function partFor(el, message) {
+    const selector = el.getAttribute("hx-target");
+    const target = selector ? document.querySelector(selector) : el;
+    const html = target && message.parts && message.parts[target.id];
+    return typeof html === "string" ? { target: target, html: html } : null;
+  }
+  function swapIn(part) {
+    const token = JSON.parse(body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+    const html = part.html.split(CSRF_PLACEHOLDER).join(token);
+    htmx.swap(part.target, html, { swapStyle: "innerHTML" });
+  }
+
   // An estimate can be ready before the panel waiting for it is on the page (its request
-  // was still on the way): such a panel asks again at once instead of after its delay.
+  // was still on the way): such a panel shows it, or asks at once instead of after its delay.
   const readyPackages = new Map();
   document.addEventListener("htmx:afterSettle", function () {
     document.querySelectorAll("[data-live-package]").forEach(function (el) {
-      const at = readyPackages.get(el.dataset.livePackage);
+      const ready = readyPackages.get(el.dataset.livePackage);
       readyPackages.delete(el.dataset.livePackage);
-      if (at && Date.now() - at < 30000) refresh(el);
+      if (!ready || Date.now() - ready.at > 30000) return;
+      const part = partFor(el, ready.message);
+      if (part) swapIn(part);
+      else refresh(el);
     });
   });
 
@@ -84,7 +95,9 @@
     if (event === "pong") return;
     if (event === "estimate.ready") {
       const waiting = '[data-live-package="' + message.package + '"]';
-      if (!document.querySelector(waiting)) readyPackages.set(message.package, Date.now());
+      if (!document.querySelector(waiting)) {
+        readyPackages.set(message.package, { at: Date.now(), message: message });
+      }
     }
     if (body.dataset.reloadOn && body.dataset.reloadOn.split(" ").includes(event)) {
       window.location.reload();
@@ -102,8 +115,8 @@
         if (notice) notice.classList.remove("d-none");
         return;
       }
-      const part = message.parts && message.parts[el.id];
-      if (typeof part === "string") swapIn(el, part);
+      const part = partFor(el, message);
+      if (part) swapIn(part);
       else refresh(el);
     });
     body.dispatchEvent(new CustomEvent("live:message", { detail: message }));

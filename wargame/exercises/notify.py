@@ -123,10 +123,13 @@ def notify(
     transaction.on_commit(lambda: _send(groups, event, payload))
 
 
-def notify_estimate_ready(exercise_id: int, team_key: str, *, package: str) -> None:
+def notify_estimate_ready(
+    exercise_id: int, team_key: str, *, package: str, panel: str | None
+) -> None:
     """A decision-support estimate is in the cache: the team's panels waiting for this
-    package ask again. No version moves, as a panel still waiting is never cached."""
+    package show ``panel`` (its HTML), or ask again without it. No version moves, as a panel
+    still waiting is never cached."""
+    group = team_group(exercise_id, team_key)
     payload = {"exercise": exercise_id, "package": package}
-    transaction.on_commit(
-        lambda: _send([team_group(exercise_id, team_key)], "estimate.ready", payload)
-    )
+    parts = {group: {"decision-support": panel}} if panel is not None else None
+    transaction.on_commit(lambda: _send([group], "estimate.ready", payload, parts))

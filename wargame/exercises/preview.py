@@ -37,8 +37,6 @@ from wargame.engine import (
     validate_move,
 )
 from wargame.exercises.models import Exercise, Turn
-from wargame.exercises.notify import notify_estimate_ready
-from wargame.exercises.scenarios import get_scenario
 
 logger = logging.getLogger(__name__)
 
@@ -322,19 +320,6 @@ def _queue_estimate(turn: Turn, move: Move, runs: int) -> None:
 
     actions = [[c.action, c.target, c.intensity] for c in move.actions]
     estimate_preview.apply_async((turn.pk, move.team, actions, runs), expires=QUEUED_SECONDS)
-
-
-def estimate_queued(*, turn_id: int, team: str, actions: list[list], runs: int) -> None:
-    """The worker's side of ``preview_if_ready``: simulate the package and the baseline into
-    the cache, then tell the team's browsers, whose panels for this package wait for it."""
-    turn = Turn.objects.select_related("exercise").filter(pk=turn_id).first()
-    if turn is None or turn.status != Turn.Status.OPEN:
-        return
-    scenario = get_scenario(turn.exercise.scenario_slug)
-    move = Move(team, tuple(ActionChoice(*choice) for choice in actions))
-    cached_estimate(turn.exercise, turn, scenario, Move(team), runs=runs)
-    cached_estimate(turn.exercise, turn, scenario, move, runs=runs)
-    notify_estimate_ready(turn.exercise_id, team, package=package_key(move))
 
 
 def _common(exercise: Exercise, turn: Turn, move: Move, runs: int) -> dict:

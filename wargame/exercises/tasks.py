@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from wargame.exercises.preview import estimate_queued
+from wargame.exercises.panel import estimate_queued
 from wargame.exercises.services.turns import (
     turn_adjudicate,
     turns_adjudicate_stuck,

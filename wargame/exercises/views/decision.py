@@ -1,23 +1,14 @@
 """Decision support beside the move form: an htmx fragment, for the team's own players."""
 
-from dataclasses import replace
-
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
-from wargame.engine import Move, Scenario
 from wargame.exercises.access import Role, get_viewer
-from wargame.exercises.fragments import FRAGMENT_SECONDS, preview_key, waiting_key
-from wargame.exercises.models import Exercise, Turn
-from wargame.exercises.preview import (
-    QUEUED_SECONDS,
-    RUNS,
-    package_from_form,
-    package_key,
-    preview_if_ready,
-)
+from wargame.exercises.fragments import preview_key, waiting_key
+from wargame.exercises.panel import cache_panel, panel_context
+from wargame.exercises.preview import QUEUED_SECONDS, package_from_form, package_key
 from wargame.exercises.scenarios import get_scenario
 
 # A waiting panel is told when its estimate is ready (live.js); without a live connection it
@@ -35,7 +26,7 @@ def preview(request: HttpRequest, exercise_id: int) -> HttpResponse:
     key = preview_key(exercise, viewer.team.key, package)
     html = cache.get(key)
     if html is None:
-        context = _context(exercise, scenario, move)
+        context = panel_context(exercise, scenario, move)
         if context.get("pending"):
             context["again"] = request.get_full_path()
             context["package"] = package
@@ -45,30 +36,7 @@ def preview(request: HttpRequest, exercise_id: int) -> HttpResponse:
             # Teammates fetching the form meanwhile get this panel with it (with_panel).
             cache.set(waiting_key(exercise, viewer.team.key, package), html, QUEUED_SECONDS)
         else:
-            if "preview" in context:
-                # Whoever reads it from here on is served from the cache, and is told so.
-                context["preview"] = replace(context["preview"], cached=True)
-            html_for_others = render_to_string("exercises/_preview.html", context)
-            cache.set(key, html_for_others, FRAGMENT_SECONDS)
+            cache_panel(exercise, viewer.team.key, package, context)
     response = HttpResponse(html)
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def _context(exercise: Exercise, scenario: Scenario, move: Move) -> dict:
-    """What the panel shows; keyed by the exercise's version, as every change of the turn's
-    status, the published state or the decision-support switch moves it. While a worker
-    simulates the package the panel says so and asks again (never cached)."""
-    turn = exercise.turn_set.order_by("-number").first()
-    if not exercise.decision_support:
-        return {"exercise": exercise, "unavailable": "off"}
-    if (
-        turn is None
-        or turn.status != Turn.Status.OPEN
-        or exercise.status != Exercise.Status.RUNNING
-    ):
-        return {"exercise": exercise, "unavailable": "closed"}
-    preview = preview_if_ready(exercise=exercise, turn=turn, scenario=scenario, move=move)
-    if preview is None:
-        return {"exercise": exercise, "pending": True, "runs": RUNS}
-    return {"exercise": exercise, "preview": preview, "scenario": scenario}

@@ -1,0 +1,68 @@
+"""The decision-support panel beside the move form: what it shows, and its HTML once the
+estimate is in, rendered once and cached for the whole team.
+
+The worker that simulated a package renders the panel and sends it with the team's notice
+(``estimate.ready``), so that no browser waiting for it has to ask; a web process renders it
+only when it reads a package no worker has announced yet.
+"""
+
+from dataclasses import replace
+
+from django.core.cache import cache
+from django.template.loader import render_to_string
+
+from wargame.engine import ActionChoice, Move, Scenario
+from wargame.exercises.fragments import FRAGMENT_SECONDS, preview_key
+from wargame.exercises.models import Exercise, Turn
+from wargame.exercises.notify import notify_estimate_ready
+from wargame.exercises.preview import RUNS, cached_estimate, package_key, preview_if_ready
+from wargame.exercises.scenarios import get_scenario
+
+
+def panel_context(exercise: Exercise, scenario: Scenario, move: Move) -> dict:
+    """What the panel shows; keyed by the exercise's version, as every change of the turn's
+    status, the published state or the decision-support switch moves it. While a worker
+    simulates the package the panel says so and waits (never cached)."""
+    turn = exercise.turn_set.order_by("-number").first()
+    if not exercise.decision_support:
+        return {"exercise": exercise, "unavailable": "off"}
+    if (
+        turn is None
+        or turn.status != Turn.Status.OPEN
+        or exercise.status != Exercise.Status.RUNNING
+    ):
+        return {"exercise": exercise, "unavailable": "closed"}
+    preview = preview_if_ready(exercise=exercise, turn=turn, scenario=scenario, move=move)
+    if preview is None:
+        return {"exercise": exercise, "pending": True, "runs": RUNS}
+    return {"exercise": exercise, "preview": preview, "scenario": scenario}
+
+
+def cache_panel(exercise: Exercise, team_key: str, package: str, context: dict) -> str:
+    """The panel as every reader gets it from the cache from now on (and is told so)."""
+    if "preview" in context:
+        context = {**context, "preview": replace(context["preview"], cached=True)}
+    html = render_to_string("exercises/_preview.html", context)
+    cache.set(preview_key(exercise, team_key, package), html, FRAGMENT_SECONDS)
+    return html
+
+
+def estimate_queued(*, turn_id: int, team: str, actions: list[list], runs: int) -> None:
+    """The worker's side of ``preview_if_ready``: simulate the package and the baseline into
+    the cache, render the panel, and send it to the team's browsers, whose panels for this
+    package wait for it. A panel rendered before a change of the exercise moved its version
+    is not sent: the panels waiting then ask for the current one."""
+    turn = Turn.objects.select_related("exercise").filter(pk=turn_id).first()
+    if turn is None or turn.status != Turn.Status.OPEN:
+        return
+    exercise = turn.exercise
+    scenario = get_scenario(exercise.scenario_slug)
+    move = Move(team, tuple(ActionChoice(*choice) for choice in actions))
+    cached_estimate(exercise, turn, scenario, Move(team), runs=runs)
+    cached_estimate(exercise, turn, scenario, move, runs=runs)
+    package = package_key(move)
+    context = panel_context(exercise, scenario, move)
+    html = None if context.get("pending") else cache_panel(exercise, team, package, context)
+    if not Exercise.objects.filter(pk=exercise.pk, version=exercise.version).exists():
+        html = None
+    notify_estimate_ready(exercise.pk, team, package=package, panel=html)
