@@ -80,7 +80,7 @@ def test_a_worker_simulates_the_estimate_while_the_panel_waits(celery_worker):
     heard = next_message()
     assert heard["event"] == "estimate.ready"
     assert heard["package"] == _package_of(exercise, TICKED)
-    panel = heard["parts"]["decision-support"]
+    panel = heard["team_parts"]["japan"]["decision-support"]  # for its players (consumers.py)
     assert "400 simulated games" in panel
     page = client.get(_url(exercise), TICKED, HTTP_HX_REQUEST="true")
     assert page.text == panel  # what a reader who asks now gets, rendered once

@@ -219,27 +219,35 @@ async def test_a_save_brings_the_form_to_teammates_as_they_would_fetch_it():
             await socket.disconnect()
 
 
-async def test_a_team_message_brings_the_teams_list_and_a_public_one_does_not():
+async def test_a_message_brings_each_team_that_reads_it_its_own_list():
     world = await _world()
-    bob, alice = _socket(world, "bob"), _socket(world, "alice")
-    for socket in (alice, bob):
+    sockets = {name: _socket(world, name) for name in ("alice", "olivia", "bob", "charlie")}
+    for socket in sockets.values():
         assert (await socket.connect(timeout=3))[0]
     try:
-        assert (await alice.receive_json_from(timeout=3))["event"] == "presence"
+        for _ in ("bob", "charlie"):
+            assert (await sockets["alice"].receive_json_from(timeout=3))["event"] == "presence"
         post = sync_to_async(_client(world, "bob").post)
         url = f"/play/{world['exercise'].pk}/messages/"
         assert (await post(url, {"to": "team", "body": "Call Seoul first"})).status_code == 200
-        heard = await bob.receive_json_from(timeout=3)
+        heard = await sockets["bob"].receive_json_from(timeout=3)
         assert heard["event"] == "message.new"
         assert "Call Seoul first" in heard["parts"]["team-messages"]
-        control = await alice.receive_json_from(timeout=3)
+        control = await sockets["alice"].receive_json_from(timeout=3)
         assert (control["event"], "parts" in control) == ("message.new", False)
+        assert await sockets["charlie"].receive_nothing(timeout=0.3)
 
-        # Each team's list shows a public message among its own: every screen fetches its own.
+        # A public message: each team gets its own list, which shows its own messages too;
+        # the facilitator and the projector get the notice and fetch their own.
         assert (await post(url, {"to": "public", "body": "Tokyo speaks"})).status_code == 200
-        for socket in (bob, alice):
-            heard = await socket.receive_json_from(timeout=3)
+        japan = (await sockets["bob"].receive_json_from(timeout=3))["parts"]["team-messages"]
+        china = (await sockets["charlie"].receive_json_from(timeout=3))["parts"]["team-messages"]
+        assert "Tokyo speaks" in japan and "Tokyo speaks" in china
+        assert "Call Seoul first" in japan
+        assert "Call Seoul first" not in china  # never another team's own messages
+        for name in ("alice", "olivia"):
+            heard = await sockets[name].receive_json_from(timeout=3)
             assert (heard["event"], "parts" in heard) == ("message.new", False)
     finally:
-        for socket in (bob, alice):
+        for socket in sockets.values():
             await socket.disconnect()

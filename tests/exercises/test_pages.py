@@ -1,5 +1,7 @@
 """The play loop through the browser's requests: what players and the facilitator read."""
 
+import html
+
 import pytest
 from django.test import Client
 
@@ -47,7 +49,7 @@ def test_a_conflicting_save_is_refused_with_a_clear_message_and_nothing_lost(run
     assert refused.status_code == 409
     page = refused.content.decode()
     assert "Bob saved the draft while you were editing (revision 1" in page
-    assert "Bea&#x27;s line" in page  # her text is still in the form
+    assert "Bea's line" in html.unescape(page)  # her text is still in the form
     assert 'name="revision" value="1"' in page  # now based on Bob's revision
     assert move_of(current_turn(running), "japan").answers["rationale"] == "Bob's line"
 

@@ -47,6 +47,14 @@ class ExerciseConsumer(NotificationConsumer):
         if getattr(self, "viewer", None) is not None:
             await self._presence(online=False)
 
+    async def notify(self, message: dict) -> None:
+        """Parts sent with a notice (notify.py) reach the players of their team only."""
+        parts = message.get("team_parts", {})
+        content = {k: v for k, v in message.items() if k not in ("type", "team_parts")}
+        if self.viewer.role == Role.PLAYER and self.viewer.team.key in parts:
+            content["parts"] = parts[self.viewer.team.key]
+        await self.send_json(content)
+
     async def seen(self) -> None:
         await self._presence(online=True, announce=False)
 

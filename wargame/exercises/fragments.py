@@ -53,7 +53,7 @@ class Part:
         return f"fragment:{self.name}:{self.version}"
 
 
-def rendered_parts(*parts: Part) -> dict[str, str]:
+def rendered_parts(*parts: Part) -> dict[Part, str]:
     """Each part's HTML, with the CSRF placeholder in it, read from the cache in one round
     trip; missing ones are rendered and stored."""
     found = cache.get_many([part.key for part in parts])
@@ -67,7 +67,7 @@ def rendered_parts(*parts: Part) -> dict[str, str]:
     if rendered:
         cache.set_many(rendered, FRAGMENT_SECONDS)
     html = found | rendered
-    return {part.name: html[part.key] for part in parts}
+    return {part: html[part.key] for part in parts}
 
 
 def cached_parts(request, *parts: Part) -> dict[str, SafeString]:
@@ -76,8 +76,8 @@ def cached_parts(request, *parts: Part) -> dict[str, SafeString]:
     html = rendered_parts(*parts)
     token = get_token(request) if any(CSRF_PLACEHOLDER in h for h in html.values()) else ""
     return {
-        name: mark_safe(part.replace(CSRF_PLACEHOLDER, token))  # noqa: S308
-        for name, part in html.items()
+        part.name: mark_safe(h.replace(CSRF_PLACEHOLDER, token))  # noqa: S308
+        for part, h in html.items()
     }
 
 
@@ -87,12 +87,12 @@ def with_csrf_token(request, html: str) -> SafeString:
     return mark_safe(html)  # noqa: S308 (our own rendering)
 
 
-def still_current(exercise: Exercise, team: Team) -> bool:
-    """Whether no change since has moved the versions of what the team sees (``team_version``
-    as read with ``exercise`` and ``team``)."""
-    return Team.objects.filter(
-        pk=team.pk, version=team.version, exercise__version=exercise.version
-    ).exists()
+def still_current(exercise: Exercise, *teams: Team) -> bool:
+    """Whether no change since has moved the versions of what these teams see
+    (``team_version`` as read with ``exercise`` and ``teams``)."""
+    versions = {team.pk: team.version for team in teams}
+    found = Team.objects.filter(pk__in=versions, exercise__version=exercise.version)
+    return dict(found.values_list("pk", "version")) == versions
 
 
 def cached_fragment(request, part: Part) -> SafeString:

@@ -41,7 +41,7 @@ def control_group(exercise_id: int) -> str:
     return f"ex-{exercise_id}-control"
 
 
-Parts = dict[str, dict[str, str]]  # group -> element id -> HTML
+Parts = dict[str, dict[str, str]]  # team key -> element id -> HTML
 _held: ContextVar[list | None] = ContextVar("held_notices", default=None)
 
 
@@ -52,10 +52,11 @@ def _send(groups: list[str], event: str, data: dict, parts: Parts | None = None)
         return
     layer = get_channel_layer()
     message = {"type": "notify", "event": event, **data}
+    if parts:
+        message["team_parts"] = parts  # each player's connection passes on its team's only
     for group in groups:
-        with_parts = {**message, "parts": parts[group]} if parts and group in parts else message
         try:
-            async_to_sync(layer.group_send)(group, with_parts)
+            async_to_sync(layer.group_send)(group, message)
         except Exception:
             logger.warning("Live update %s to %s not delivered", event, group, exc_info=True)
 
@@ -63,14 +64,14 @@ def _send(groups: list[str], event: str, data: dict, parts: Parts | None = None)
 @contextmanager
 def notices_with_parts() -> Iterator[Parts]:
     """Holds the notices of what the block commits until the block ends, then sends them
-    with the parts the block put in the yielded dict for their groups.
+    with the parts the block put in the yielded dict, by team.
 
-    A part is the HTML of an element a page would otherwise re-fetch on the notice, keyed by
-    the element's id, exactly as that request would answer it (with the CSRF placeholder of
-    fragments.py, which the browser fills in). Put a part in only for a group whose every
-    reader would be answered the same, and only while what it shows is still current
-    (``fragments.still_current``): a part rendered for a version a later change has moved
-    would otherwise overwrite the newer one.
+    A part is the HTML of an element a team's page would otherwise re-fetch on the notice,
+    keyed by the element's id, exactly as that request would answer every player of the
+    team (with the CSRF placeholder of fragments.py, which the browser fills in). The
+    players' connections (consumers.py) pass each player its own team's parts only. Put a
+    part in only while what it shows is still current (``fragments.still_current``): one
+    rendered for a version that a later change has moved would overwrite the newer one.
     """
     held: list = []
     parts: Parts = {}
@@ -129,7 +130,8 @@ def notify_estimate_ready(
     """A decision-support estimate is in the cache: the team's panels waiting for this
     package show ``panel`` (its HTML), or ask again without it. No version moves, as a panel
     still waiting is never cached."""
-    group = team_group(exercise_id, team_key)
     payload = {"exercise": exercise_id, "package": package}
-    parts = {group: {"decision-support": panel}} if panel is not None else None
-    transaction.on_commit(lambda: _send([group], "estimate.ready", payload, parts))
+    parts = {team_key: {"decision-support": panel}} if panel is not None else None
+    transaction.on_commit(
+        lambda: _send([team_group(exercise_id, team_key)], "estimate.ready", payload, parts)
+    )

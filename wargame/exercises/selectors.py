@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from wargame.exercises.access import Viewer
 from wargame.exercises.charts import indicator_charts
-from wargame.exercises.models import Exercise, Message, Move, Participant, Turn
+from wargame.exercises.models import Exercise, Message, Move, Participant, Team, Turn
 from wargame.exercises.scenarios import get_scenario
 
 ONLINE_WINDOW = timedelta(seconds=60)
@@ -93,17 +93,26 @@ def outcomes_for(exercise: Exercise, turns: list[Turn]) -> list[Outcome]:
 
 def messages_for(viewer: Viewer) -> list[Message]:
     """The messages this viewer may read, oldest first (the last MESSAGE_LIMIT)."""
-    messages = Message.objects.filter(exercise=viewer.exercise).select_related(
+    if viewer.is_facilitator:
+        return _last_messages(viewer.exercise, Q())
+    return team_messages(viewer.exercise, viewer.team)
+
+
+def team_messages(exercise: Exercise, team: Team | None) -> list[Message]:
+    """The messages a team's players may read (only public ones without a team)."""
+    visible = Q(channel=Message.Channel.PUBLIC)
+    if team:
+        visible |= Q(sender_team=team) & Q(channel=Message.Channel.TEAM)
+        visible |= Q(channel=Message.Channel.PRIVATE) & (
+            Q(sender_team=team) | Q(recipient_team=team)
+        )
+    return _last_messages(exercise, visible)
+
+
+def _last_messages(exercise: Exercise, visible: Q) -> list[Message]:
+    messages = Message.objects.filter(visible, exercise=exercise).select_related(
         "sender", "sender_team", "recipient_team"
     )
-    if not viewer.is_facilitator:
-        visible = Q(channel=Message.Channel.PUBLIC)
-        if viewer.team:
-            visible |= Q(sender_team=viewer.team) & Q(channel=Message.Channel.TEAM)
-            visible |= Q(channel=Message.Channel.PRIVATE) & (
-                Q(sender_team=viewer.team) | Q(recipient_team=viewer.team)
-            )
-        messages = messages.filter(visible)
     return list(reversed(messages.order_by("-created_at", "-id")[:MESSAGE_LIMIT]))
 
 

@@ -28,15 +28,15 @@ from wargame.exercises.fragments import (
     with_panel,
 )
 from wargame.exercises.models import Exercise, Move, Participant, Team, Turn
-from wargame.exercises.notify import notices_with_parts, team_group
+from wargame.exercises.notify import notices_with_parts
 from wargame.exercises.preview import package_from_form, package_key
 from wargame.exercises.scenarios import get_scenario
 from wargame.exercises.selectors import (
     charts_for,
     exercise_turns,
     latest_turn,
-    messages_for,
     outcomes_for,
+    team_messages,
 )
 from wargame.exercises.services.errors import InvalidAnswers, MoveConflict, ServiceError
 from wargame.exercises.services.messages import message_send
@@ -173,12 +173,12 @@ def _history_part(exercise: Exercise) -> Part:
     return Part("history", "exercises/_history.html", build, exercise_version(exercise))
 
 
-def _messages_part(viewer: Viewer) -> Part:
+def _messages_part(exercise: Exercise, team: Team) -> Part:
     return Part(
         "messages",
         "exercises/_messages.html",
-        lambda: {"messages_list": messages_for(viewer)},
-        team_version(viewer.exercise, viewer.team),
+        lambda: {"messages_list": team_messages(exercise, team)},
+        team_version(exercise, team),
     )
 
 
@@ -228,7 +228,7 @@ def _team_page(request: HttpRequest, viewer: Viewer) -> Page:
         request,
         _move_part(viewer, turn),
         _history_part(exercise),
-        _messages_part(viewer),
+        _messages_part(viewer.exercise, viewer.team),
         _chat_form_part(viewer),
     )
     context = {
@@ -273,7 +273,7 @@ def team_fragment(request: HttpRequest, exercise_id: int, name: str) -> HttpResp
         }
         return render(request, "exercises/_situation_fragment.html", context)
     if name == "messages":
-        return HttpResponse(cached_fragment(request, _messages_part(viewer)))
+        return HttpResponse(cached_fragment(request, _messages_part(viewer.exercise, viewer.team)))
     return HttpResponse(status=404)
 
 
@@ -311,10 +311,10 @@ def move_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
         else:
             # The form as every teammate would now fetch it: rendered once, sent to them.
             viewer = _player(request, exercise_id)
-            html = rendered_parts(_move_part(viewer, turn))["move"]
-            html = with_panel(html, viewer.exercise, viewer.team.key)
+            part = _move_part(viewer, turn)
+            html = with_panel(rendered_parts(part)[part], viewer.exercise, viewer.team.key)
             if still_current(viewer.exercise, viewer.team):
-                pushed[team_group(exercise_id, viewer.team.key)] = {"move": html}
+                pushed[viewer.team.key] = {"move": html}
             saved = format_html(
                 '<div class="alert alert-success" role="alert">{}</div>',
                 "Move submitted." if submit else "Draft saved.",
@@ -363,13 +363,19 @@ def message_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
             form.add_error(None, str(exc))
             return _chat_response(request, viewer, form)
         viewer = _player(request, exercise_id)  # the versions the message moved
-        parts = rendered_parts(_messages_part(viewer), _chat_form_part(viewer))
-        # A public message shows differently in each team's list: those lists are fetched.
-        if channel != "public" and still_current(viewer.exercise, viewer.team):
-            pushed[team_group(exercise_id, viewer.team.key)] = {"team-messages": parts["messages"]}
+        # Every team that can read the message gets its own list, rendered once for all
+        # of its players, with the notice.
+        teams = [viewer.team, *([recipient] if recipient else [])]
+        if channel == "public":
+            teams = list(viewer.exercise.teams.all())
+        lists = {team.key: _messages_part(viewer.exercise, team) for team in teams}
+        chat_form = _chat_form_part(viewer)
+        html = rendered_parts(*lists.values(), chat_form)
+        if still_current(viewer.exercise, *teams):
+            pushed.update({key: {"team-messages": html[part]} for key, part in lists.items()})
     context = {
-        "messages_html": mark_safe(parts["messages"]),  # noqa: S308 (our own rendering)
-        "chat_form_html": with_csrf_token(request, parts["chat-form"]),
+        "messages_html": mark_safe(html[lists[viewer.team.key]]),  # noqa: S308 (our rendering)
+        "chat_form_html": with_csrf_token(request, html[chat_form]),
         "exercise": viewer.exercise,
     }
     return render(request, "exercises/_chat.html", context)
@@ -378,7 +384,7 @@ def message_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
 def _chat_response(request: HttpRequest, viewer: Viewer, form: MessageForm) -> HttpResponse:
     """The chat with the message form as sent, and why it was not."""
     context = {
-        "messages_html": cached_fragment(request, _messages_part(viewer)),
+        "messages_html": cached_fragment(request, _messages_part(viewer.exercise, viewer.team)),
         "chat_form_html": render_to_string(
             "exercises/_chat_form.html",
             {"exercise": viewer.exercise, "message_form": form},
