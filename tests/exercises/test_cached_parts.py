@@ -15,6 +15,7 @@ from tests.exercises.factories import (
     lock_and_adjudicate,
     save_draft,
 )
+from tests.questionnaires.test_validation import VALID
 from wargame.exercises.models import Exercise, Team
 from wargame.exercises.panel import estimate_queued
 from wargame.exercises.preview import RUNS
@@ -22,7 +23,7 @@ from wargame.exercises.services.decision_support import exercise_set_decision_su
 from wargame.exercises.services.exercises import exercise_end
 from wargame.exercises.services.messages import message_broadcast, message_send
 from wargame.exercises.services.turns import turn_extend, turn_publish
-from wargame.questionnaires.services import questionnaire_window_set
+from wargame.questionnaires.services import questionnaire_answer, questionnaire_window_set
 
 pytestmark = pytest.mark.django_db
 
@@ -165,12 +166,23 @@ def test_every_change_a_player_is_told_about_shows_on_the_next_page_load(running
     assert text in _part(client, running, "page")
 
 
-def test_a_cached_page_is_each_players_own(running):
+def test_a_page_rendered_once_for_the_team_is_each_players_own(
+    running, django_assert_max_num_queries
+):
     bob, bea = join(running, "japan", "Bob"), join(running, "japan", "Bea")
+    questionnaire_window_set(
+        exercise_id=running.pk, user=running.facilitator, phase="post", is_open=True
+    )
+    questionnaire_answer(participant=bob, phase="post", answers=VALID)
     bob_page = _part(_client(bob), running, "page")
-    bea_page = _part(_client(bea), running, "page")
+    bea_client = _client(bea)
+    with django_assert_max_num_queries(3):  # Bob's load rendered the team's page
+        bea_page = _part(bea_client, running, "page")
     assert bob.rejoin_token in bob_page and bob.rejoin_token not in bea_page
     assert bea.rejoin_token in bea_page and "Bea · " in bea_page and "Bob · " not in bea_page
+    assert f'data-participant="{bea.pk}"' in bea_page
+    assert "Change my answers" in bob_page and "Answer now" not in bob_page
+    assert "Answer now" in bea_page and "Change my answers" not in bea_page
 
 
 def test_a_cached_page_tells_the_browser_the_time_of_this_response(clock, running):
