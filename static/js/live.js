@@ -72,7 +72,8 @@
   }
   function swapIn(part) {
     const token = JSON.parse(body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
-    const html = part.html.split(CSRF_PLACEHOLDER).join(token);
+    const slot = 'name="csrfmiddlewaretoken" value="'; // never what a user typed: quotes escaped
+    const html = part.html.split(slot + CSRF_PLACEHOLDER).join(slot + token);
     htmx.swap(part.target, html, { swapStyle: "innerHTML" });
   }
 

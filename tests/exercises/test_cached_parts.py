@@ -16,6 +16,7 @@ from tests.exercises.factories import (
     save_draft,
 )
 from tests.questionnaires.test_validation import VALID
+from wargame.exercises.fragments import CSRF_PLACEHOLDER
 from wargame.exercises.models import Exercise, Team
 from wargame.exercises.panel import estimate_queued
 from wargame.exercises.preview import RUNS
@@ -342,3 +343,16 @@ def test_a_public_message_leaves_what_the_whole_exercise_shows_cached(running):
     assert after == {key: version + 1 for key, version in versions.items()}
     assert Exercise.objects.get(pk=running.pk).version == exercise_version
     assert "Beijing speaks to all" in _part(_client(bob), running, "messages")
+
+
+def test_the_csrf_placeholder_typed_into_a_draft_stays_text(running):
+    """Each response fills in its own token where the forms take it, never in what a
+    teammate typed: otherwise a reader's token would end up in the shared draft."""
+    bob, bea = join(running, "japan", "Bob"), join(running, "japan", "Bea")
+    save_draft(bob, current_turn(running), answers("japan", rationale=CSRF_PLACEHOLDER))
+    bea_client = _client(bea)
+    form = _part(bea_client, running, "move")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    assert token != CSRF_PLACEHOLDER
+    assert f"{CSRF_PLACEHOLDER}</textarea>" in form
+    assert token not in form.replace(f'name="csrfmiddlewaretoken" value="{token}"', "")

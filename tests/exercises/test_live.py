@@ -248,6 +248,15 @@ async def test_a_message_brings_each_team_that_reads_it_its_own_list():
         for name in ("alice", "olivia"):
             heard = await sockets[name].receive_json_from(timeout=3)
             assert (heard["event"], "parts" in heard) == ("message.new", False)
+
+        # A private message: both teams get their list with it, the facilitator the notice.
+        sent = await post(url, {"to": "team:china", "body": "Tokyo to Beijing, quietly"})
+        assert sent.status_code == 200
+        for name in ("bob", "charlie"):
+            heard = await sockets[name].receive_json_from(timeout=3)
+            assert "Tokyo to Beijing, quietly" in heard["parts"]["team-messages"]
+        control = await sockets["alice"].receive_json_from(timeout=3)
+        assert (control["event"], "parts" in control) == ("message.new", False)
     finally:
         for socket in sockets.values():
             await socket.disconnect()

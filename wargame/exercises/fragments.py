@@ -26,6 +26,12 @@ from django.utils.safestring import SafeString, mark_safe
 from wargame.exercises.models import Exercise, Team
 
 CSRF_PLACEHOLDER = "csrf-token-of-this-response"
+# Where the token goes: the forms' hidden input and the page's htmx headers (base.html).
+# Only these are filled in, never the placeholder's text where a user typed it.
+CSRF_SLOTS = (
+    'name="csrfmiddlewaretoken" value="{}"',
+    '{{"X-CSRFToken": "{}"}}',
+)
 FRAGMENT_SECONDS = 30 * 60
 
 
@@ -74,16 +80,14 @@ def cached_parts(request, *parts: Part) -> dict[str, SafeString]:
     """Each part's HTML for this response, with its own CSRF token in place of the
     placeholder."""
     html = rendered_parts(*parts)
-    token = get_token(request) if any(CSRF_PLACEHOLDER in h for h in html.values()) else ""
-    return {
-        part.name: mark_safe(h.replace(CSRF_PLACEHOLDER, token))  # noqa: S308
-        for part, h in html.items()
-    }
+    return {part.name: with_csrf_token(request, h) for part, h in html.items()}
 
 
 def with_csrf_token(request, html: str) -> SafeString:
     if CSRF_PLACEHOLDER in html:
-        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+        token = get_token(request)
+        for slot in CSRF_SLOTS:
+            html = html.replace(slot.format(CSRF_PLACEHOLDER), slot.format(token))
     return mark_safe(html)  # noqa: S308 (our own rendering)
 
 

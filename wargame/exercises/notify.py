@@ -48,7 +48,7 @@ _held: ContextVar[list | None] = ContextVar("held_notices", default=None)
 def _send(groups: list[str], event: str, data: dict, parts: Parts | None = None) -> None:
     held = _held.get()
     if held is not None:
-        held.append((groups, event, data))
+        held.append((groups, event, data, parts or {}))
         return
     layer = get_channel_layer()
     message = {"type": "notify", "event": event, **data}
@@ -80,8 +80,8 @@ def notices_with_parts() -> Iterator[Parts]:
         yield parts
     finally:
         _held.reset(token)
-        for groups, event, data in held:
-            _send(groups, event, data, parts)
+        for groups, event, data, own in held:
+            _send(groups, event, data, own | parts)
 
 
 def notify(

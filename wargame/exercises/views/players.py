@@ -389,9 +389,10 @@ def message_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
         viewer = _player(request, exercise_id)  # the versions the message moved
         # Every team that can read the message gets its own list, rendered once for all
         # of its players, with the notice.
-        teams = [viewer.team, *([recipient] if recipient else [])]
-        if channel == "public":
-            teams = list(viewer.exercise.teams.all())
+        teams = list(viewer.exercise.teams.all())  # as the message left them
+        if channel != "public":
+            readers = {viewer.team.pk, recipient.pk if recipient else None}
+            teams = [team for team in teams if team.pk in readers]
         lists = {team.key: _messages_part(viewer.exercise, team) for team in teams}
         chat_form = _chat_form_part(viewer)
         html = rendered_parts(*lists.values(), chat_form)
