@@ -68,7 +68,18 @@
     const selector = el.getAttribute("hx-target");
     const target = selector ? document.querySelector(selector) : el;
     const html = target && message.parts && message.parts[target.id];
-    return typeof html === "string" ? { target: target, html: html } : null;
+    if (typeof html !== "string") return null;
+    const shown = target.querySelector("[data-part-version]");
+    const version = /data-part-version="([^"]*)"/.exec(html);
+    const stale = Boolean(shown && version) && older(version[1], shown.dataset.partVersion);
+    return { target: target, html: html, stale: stale };
+  }
+  // A part's version is "exercise.exercise-version.team.team-version" (fragments.py): both
+  // only grow, so a part sent before a later change shows an older pair than the page.
+  function older(version, than) {
+    const a = version.split(".").map(Number);
+    const b = than.split(".").map(Number);
+    return a[1] < b[1] || (a[1] === b[1] && a[3] < b[3]);
   }
   function swapIn(part) {
     const token = JSON.parse(body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
@@ -117,8 +128,8 @@
         return;
       }
       const part = partFor(el, message);
-      if (part) swapIn(part);
-      else refresh(el);
+      if (!part) refresh(el);
+      else if (!part.stale) swapIn(part); // a stale part: the page already shows newer
     });
     body.dispatchEvent(new CustomEvent("live:message", { detail: message }));
   }

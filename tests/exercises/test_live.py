@@ -205,6 +205,11 @@ async def test_a_save_brings_the_form_to_teammates_as_they_would_fetch_it():
         assert "Hold the line in Busan" in form
         assert 'name="revision" value="1"' in form
         assert CSRF_PLACEHOLDER in form  # Bea's browser puts in its own token, not Bob's
+        # Its version, for Bea's browser to keep a newer form should this one come late.
+        team = await sync_to_async(world["exercise"].teams.get)(key="japan")
+        exercise = await sync_to_async(type(world["exercise"]).objects.get)(pk=team.exercise_id)
+        version = f"{exercise.pk}.{exercise.version}.{team.pk}.{team.version}"
+        assert f'data-part-version="{version}"' in form
         fetched = await sync_to_async(_client(world, "bea").get)(
             f"/play/{world['exercise'].pk}/fragments/move/"
         )

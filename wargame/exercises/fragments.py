@@ -61,11 +61,13 @@ class Part:
 
 def rendered_parts(*parts: Part) -> dict[Part, str]:
     """Each part's HTML, with the CSRF placeholder in it, read from the cache in one round
-    trip; missing ones are rendered and stored."""
+    trip; missing ones are rendered and stored. A template may show ``part_version`` (as
+    ``data-part-version``), so that a browser can tell an older part from a newer one."""
     found = cache.get_many([part.key for part in parts])
     rendered = {
         part.key: render_to_string(
-            part.template_name, {**part.build(), "csrf_token": CSRF_PLACEHOLDER}
+            part.template_name,
+            {**part.build(), "csrf_token": CSRF_PLACEHOLDER, "part_version": part.version},
         )
         for part in parts
         if part.key not in found
