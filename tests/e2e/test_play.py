@@ -1,13 +1,17 @@
 """A whole class in browsers: a facilitator and five players play two turns."""
 
 import re
+import threading
 
 import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
 from wargame.exercises.models import Team
-from wargame.exercises.services.exercises import exercise_create
+from wargame.exercises.notify import team_group
+from wargame.exercises.services.exercises import exercise_create, exercise_start
 
 pytestmark = pytest.mark.browser
 
@@ -139,3 +143,44 @@ def test_a_class_plays_two_turns_in_browsers(live_stack, browser, screenshot):
     expect(observer.get_by_text("The exercise has ended in")).to_be_visible()
     expect(observer.get_by_text("Turn 2: what happened")).to_be_visible()
     screenshot(observer, "projector-finished")
+
+
+def _send_to_team(exercise_id: int, team_key: str, message: dict) -> None:
+    """A notice as the server sends it, from another thread: Playwright's event loop runs in
+    this one."""
+    layer = get_channel_layer()
+    sender = threading.Thread(
+        target=async_to_sync(layer.group_send), args=(team_group(exercise_id, team_key), message)
+    )
+    sender.start()
+    sender.join(timeout=10)
+
+
+def test_a_form_that_comes_late_never_replaces_a_newer_one(redis_url, live_stack, browser):
+    """The browser and this test share the channel layer on Redis."""
+    url = live_stack
+    alice = get_user_model().objects.create_user("alice", password=PASSWORD)
+    exercise = exercise_create(facilitator=alice, scenario_slug="japan-korea-2025", title="4B")
+    exercise_start(exercise_id=exercise.pk, user=alice)
+    code = Team.objects.get(exercise=exercise, key="japan").join_code
+    aiko = _join(browser.new_context(), url, code, "Aiko")
+    kenji = _join(browser.new_context(), url, code, "Kenji")
+
+    for objective in ("Reassure Washington first", "Then talk to Beijing"):
+        aiko.fill("#id_objective", objective)
+        aiko.click("button[value=save]")
+        expect(kenji.locator("#id_objective")).to_have_value(objective, timeout=TIMEOUT)
+        if objective == "Reassure Washington first":
+            older = kenji.evaluate("document.getElementById('move').innerHTML")
+
+    # The first save's form arrives again, late, as it could behind the second: Kenji keeps
+    # the newer one. Without its version it would be shown, so the notice did arrive.
+    notice = {"type": "notify", "event": "draft.saved", "exercise": exercise.pk, "by": 0}
+    _send_to_team(exercise.pk, "japan", {**notice, "team_parts": {"japan": {"move": older}}})
+    kenji.wait_for_timeout(1000)
+    expect(kenji.locator("#id_objective")).to_have_value("Then talk to Beijing")
+    unversioned = older.replace("data-part-version=", "data-was-version=")
+    _send_to_team(exercise.pk, "japan", {**notice, "team_parts": {"japan": {"move": unversioned}}})
+    expect(kenji.locator("#id_objective")).to_have_value(
+        "Reassure Washington first", timeout=TIMEOUT
+    )
