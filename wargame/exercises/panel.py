@@ -63,6 +63,6 @@ def estimate_queued(*, turn_id: int, team: str, actions: list[list], runs: int) 
     package = package_key(move)
     context = panel_context(exercise, scenario, move)
     html = None if context.get("pending") else cache_panel(exercise, team, package, context)
-    if not Exercise.objects.filter(pk=exercise.pk, version=exercise.version).exists():
+    if html and not Exercise.objects.filter(pk=exercise.pk, version=exercise.version).exists():
         html = None
     notify_estimate_ready(exercise.pk, team, package=package, panel=html)

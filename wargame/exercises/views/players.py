@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
@@ -42,7 +42,6 @@ from wargame.exercises.services.errors import InvalidAnswers, MoveConflict, Serv
 from wargame.exercises.services.messages import message_send
 from wargame.exercises.services.moves import move_save_draft, move_submit, participant_join
 from wargame.exercises.services.turns import turn_lock_if_expired
-from wargame.questionnaires.selectors import participant_cards
 
 
 def _join_rate_per_address(group, request) -> str:
@@ -201,41 +200,19 @@ def _chat_form_part(viewer: Viewer) -> Part:
 @require_GET
 def team_page(request: HttpRequest, exercise_id: int) -> HttpResponse:
     """Every player's browser loads it on arrival and after every reconnect: served from the
-    cache, rendered once for the team, for as long as nothing the team sees has changed."""
+    cache, per player, for as long as nothing the team sees has changed."""
     viewer = _player(request, exercise_id)
     key = ":".join(
         [
             "page:team",
+            str(viewer.participant.pk),
             team_version(viewer.exercise, viewer.team),
             str(request.user.pk or 0),
             request.get_host(),
         ]
     )
     html = cached_page(request, key, lambda: _team_page(request, viewer))
-    return HttpResponse(
-        with_panel(_for_player(request, viewer, html), viewer.exercise, viewer.team.key)
-    )
-
-
-# What differs between the pages of a team's players: the page is rendered once per team,
-# with these in their places, and each response fills in its player's own.
-PLAYER_ID = "player-id-of-this-response"
-PLAYER_NAME = "player-name-of-this-response"
-REJOIN_URL = "rejoin-url-of-this-response"
-QUESTIONNAIRES = "questionnaires-of-this-response"
-
-
-def _for_player(request: HttpRequest, viewer: Viewer, html: str) -> str:
-    """The team's page with its player's name, personal rejoin link and questionnaires."""
-    participant = viewer.participant
-    rejoin = reverse("exercises:rejoin", args=[participant.rejoin_token])
-    cards = {"exercise": viewer.exercise, "cards": participant_cards(participant)}
-    return (
-        html.replace(PLAYER_ID, str(participant.pk), 1)
-        .replace(PLAYER_NAME, escape(participant.display_name), 1)
-        .replace(REJOIN_URL, escape(request.build_absolute_uri(rejoin)), 1)
-        .replace(QUESTIONNAIRES, render_to_string("questionnaires/_cards.html", cards), 1)
-    )
+    return HttpResponse(with_panel(html, viewer.exercise, viewer.team.key))
 
 
 def _team_page(request: HttpRequest, viewer: Viewer) -> Page:
@@ -263,10 +240,9 @@ def _team_page(request: HttpRequest, viewer: Viewer) -> Page:
         "messages_html": parts["messages"],
         "chat_form_html": parts["chat-form"],
         "briefing": scenario.team(viewer.team.key).briefing,
-        "player_id": PLAYER_ID,
-        "player_name": PLAYER_NAME,
-        "rejoin_url": REJOIN_URL,
-        "questionnaires": QUESTIONNAIRES,
+        "rejoin_url": request.build_absolute_uri(
+            reverse("exercises:rejoin", args=[viewer.participant.rejoin_token])
+        ),
         "scenario": scenario,
         "csrf_token": CSRF_PLACEHOLDER,
     }
