@@ -53,7 +53,7 @@ DECISION_SUPPORT = os.environ.get("BENCH_DECISION_SUPPORT", "true") == "true"
 PING_SECONDS = 25
 PENDING = 'id="preview-pending"'
 # templates/exercises/_preview.html: a waiting panel asks again when told its estimate is
-# ready, or by itself after this many seconds (ASK_AGAIN_SECONDS in views/decision.py).
+# ready, or by itself after this many seconds (ASK_AGAIN_SECONDS in panel.py).
 WAITING_PACKAGE = re.compile(r'data-live-package="([0-9a-f]*)"')
 WAITING_URL = re.compile(r'id="preview-pending".*?hx-get="([^"]+)"', re.S)
 ASK_AGAIN = re.compile(r"load delay:(\d+)s")
@@ -68,7 +68,7 @@ HTMX = {"HX-Request": "true"}
 # What each part of the team page listens to (templates/exercises/team.html, _move.html).
 LIVE = {
     "move": {"deadline.changed", "draft.saved", "move.submitted"},
-    # The situation brings the move form and the questionnaire cards with it.
+    # The situation brings the move form with it.
     "situation": {"turn.opened", "turn.locked", "turn.published", "exercise.finished"},
     "cards": {"questionnaire.window"},
     "messages": {"message.new"},
@@ -87,13 +87,7 @@ CONTROL_LIVE = {
         "presence",
         "exercise.finished",
     },
-    "rates": {
-        "questionnaire.answered",
-        "questionnaire.window",
-        "participant.joined",
-        "turn.opened",
-        "exercise.finished",
-    },
+    "rates": {"questionnaire.answered", "questionnaire.window", "participant.joined"},
     "messages": {"message.new"},
 }
 # The ids of the elements that show those parts, as a notice names them when it brings one.
@@ -220,15 +214,28 @@ class LiveSocket:
         self.greenlet.kill(block=False)
 
 
+PART_VERSION = re.compile(r'data-part-version="([^"]*)"')
+
+
+def _newer(version: str, than: str | None) -> bool:
+    """live.js: versions are "exercise.its-version.team.its-version", and only grow."""
+    if not version or not than:
+        return True
+    a, b = version.split("."), than.split(".")
+    return (int(a[1]), int(a[3])) > (int(b[1]), int(b[3]))
+
+
 class Refresher:
     """Re-fetches the parts of a page that listen to the events received, like htmx does:
     one request per part at a time; events arriving meanwhile queue one more fetch. A part
-    that came with its notice (``parts``, by element id) is shown without a request."""
+    that came with its notice (``parts``, by element id) is shown without a request, unless
+    it is no newer than the one shown (live.js)."""
 
     def __init__(self, fetchers: dict, live: dict[str, set[str]]) -> None:
         self.fetchers = fetchers
         self.live = live
         self.pending: dict[str, str | None] = {}
+        self.shown: dict[str, str] = {}
         self.wake = Event()
         self.greenlet = gevent.spawn(self._run)
 
@@ -238,9 +245,15 @@ class Refresher:
             listening = set(self.live)
         for part in listening:
             html = (parts or {}).get(ELEMENT_IDS.get(part, part))
-            self.pending[part] = html
             if html is not None:
+                version = PART_VERSION.search(html)
+                if version and not _newer(version.group(1), self.shown.get(part)):
+                    counters["parts no newer than shown, left out"] += 1
+                    continue
+                if version:
+                    self.shown[part] = version.group(1)
                 counters["parts shown as they came with their notice"] += 1
+            self.pending[part] = html
         if listening:
             self.wake.set()
 
@@ -288,7 +301,7 @@ class Player(FastHttpUser):
         self.refresher = Refresher(
             {
                 "move": self.refresh_move,
-                "situation": lambda _: self.refresh_situation(),
+                "situation": self.refresh_situation,
                 "cards": lambda _: self._get(
                     f"/play/{ex}/questionnaires/cards/", "questionnaire cards", HTMX
                 ),
@@ -344,10 +357,11 @@ class Player(FastHttpUser):
         self._read_move(html)
         self._panel_loads(html, self.draft_actions(html))
 
-    def refresh_situation(self) -> None:
+    def refresh_situation(self, html: str | None = None) -> None:
         """The situation, with the move form swapped in beside it (out of band)."""
-        url = f"/play/{self.exercise_id}/fragments/situation/"
-        html = self._get(url, "situation + move + cards", HTMX)
+        if html is None:
+            url = f"/play/{self.exercise_id}/fragments/situation/"
+            html = self._get(url, "situation + move", HTMX)
         self._read_move(html)
         self._panel_loads(html, self.draft_actions(html))
 

@@ -69,22 +69,40 @@
     const target = selector ? document.querySelector(selector) : el;
     const html = target && message.parts && message.parts[target.id];
     if (typeof html !== "string") return null;
-    const shown = target.querySelector("[data-part-version]");
     const version = /data-part-version="([^"]*)"/.exec(html);
-    const stale = Boolean(shown && version) && older(version[1], shown.dataset.partVersion);
+    const stale = Boolean(version) && !newer(version[1], shownVersion(target));
     return { target: target, html: html, stale: stale };
   }
+  function shownVersion(el) {
+    const shown = el && el.querySelector("[data-part-version]");
+    return shown ? shown.dataset.partVersion : "";
+  }
   // A part's version is "exercise.exercise-version.team.team-version" (fragments.py): both
-  // only grow, so a part sent before a later change shows an older pair than the page.
-  function older(version, than) {
+  // only grow. A part no newer than the one shown is not swapped in: it was sent before a
+  // later change, or it is the same one again (a change of the turn has two notices).
+  function newer(version, than) {
+    if (!version || !than) return true;
     const a = version.split(".").map(Number);
     const b = than.split(".").map(Number);
-    return a[1] < b[1] || (a[1] === b[1] && a[3] < b[3]);
+    return a[1] > b[1] || (a[1] === b[1] && a[3] > b[3]);
+  }
+  // A part can bring another element's part out of band (the situation brings the move
+  // form): one no newer than what that element shows is left out.
+  function withoutOlderOob(html) {
+    if (html.indexOf("hx-swap-oob") === -1) return html;
+    const template = document.createElement("template");
+    template.innerHTML = html;
+    template.content.querySelectorAll("[hx-swap-oob][id]").forEach(function (oob) {
+      const inner = oob.querySelector("[data-part-version]");
+      const shown = shownVersion(document.getElementById(oob.id));
+      if (inner && !newer(inner.dataset.partVersion, shown)) oob.remove();
+    });
+    return template.innerHTML;
   }
   function swapIn(part) {
     const token = JSON.parse(body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
     const slot = 'name="csrfmiddlewaretoken" value="'; // never what a user typed: quotes escaped
-    const html = part.html.split(slot + CSRF_PLACEHOLDER).join(slot + token);
+    const html = withoutOlderOob(part.html).split(slot + CSRF_PLACEHOLDER).join(slot + token);
     htmx.swap(part.target, html, { swapStyle: "innerHTML" });
   }
 
@@ -129,7 +147,7 @@
       }
       const part = partFor(el, message);
       if (!part) refresh(el);
-      else if (!part.stale) swapIn(part); // a stale part: the page already shows newer
+      else if (!part.stale) swapIn(part); // otherwise the page shows it already, or newer
     });
     body.dispatchEvent(new CustomEvent("live:message", { detail: message }));
   }

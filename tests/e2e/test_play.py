@@ -123,6 +123,7 @@ def test_a_class_plays_two_turns_in_browsers(live_stack, browser, screenshot):
 
     facilitator.goto(f"{url}/exercises/{exercise.pk}/control/")
     expect(facilitator.locator("#control-status .badge", has_text="Submitted")).to_have_count(4)
+    kenji_asked.clear()
     _facilitator_plays_turn(facilitator, url, exercise.pk, 1)
     screenshot(facilitator, "control-room-turn-2")
 
@@ -131,6 +132,12 @@ def test_a_class_plays_two_turns_in_browsers(live_stack, browser, screenshot):
     expect(aiko.get_by_text("Your move for turn 2")).to_be_visible(timeout=TIMEOUT)
     assert aiko.evaluate("window.notReloaded") is True
     screenshot(aiko, "team-page-after-turn-1")
+    # The lock, then the outcome and the new turn's form with its decision support came
+    # with their notices: Kenji's browser asked for none of them.
+    expect(kenji.get_by_text("Your move for turn 2")).to_be_visible(timeout=TIMEOUT)
+    expect(kenji.locator("#move-form input[data-cost]").first).to_be_enabled()
+    expect(kenji.locator("#decision-support")).to_contain_text("Nothing ticked", timeout=TIMEOUT)
+    assert [u for u in kenji_asked if "/fragments/" in u or "/preview/" in u] == []
 
     for page in [aiko, *others.values()]:
         _tick_first_action_and_submit(page, "Second turn")

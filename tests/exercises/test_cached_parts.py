@@ -110,13 +110,14 @@ CHANGES = [
     (_other_team_writes_privately, "messages", lambda ex: "A word for Tokyo"),
     (_teammate_writes, "messages", lambda ex: "Team only: hold the line"),
     (_white_cell_announces, "messages", lambda ex: "Five minutes left"),
-    # A change of the turn is fetched with the situation, which brings the move form along.
+    # A change of the turn is fetched with the situation, which brings the move form along;
+    # the questionnaire cards are told that the exercise's end opened a window.
     (_turn_locked, "situation", lambda ex: "This turn is locked"),
     (_turn_published, "situation", lambda ex: "Turn 1:"),
     (_turn_published, "situation", lambda ex: "Your move for turn 2"),
     (_deadline_extended, "situation", _deadline_text),
     (_exercise_ended, "situation", lambda ex: "The exercise has ended"),
-    (_exercise_ended, "situation", lambda ex: "Post-exercise questionnaire"),
+    (_exercise_ended, "cards", lambda ex: "Post-exercise questionnaire"),
     (_decision_support_off, "preview", lambda ex: "switched decision support off"),
     (_questionnaire_opened, "cards", lambda ex: "Post-exercise questionnaire"),
 ]

@@ -4,6 +4,8 @@ Uses the Redis channel layer when REDIS_URL is set (as CI does), the in-memory o
 """
 
 import re
+from datetime import timedelta
+from html import unescape
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -11,6 +13,7 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 
 from tests.exercises.factories import (
     UserFactory,
@@ -26,6 +29,8 @@ from wargame.asgi import application
 from wargame.exercises.access import remember_observer, remember_player
 from wargame.exercises.fragments import CSRF_PLACEHOLDER
 from wargame.exercises.services.messages import message_send
+from wargame.exercises.services.turns import turn_adjudicate
+from wargame.exercises.tasks import lock_expired_turns
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -265,3 +270,71 @@ async def test_a_message_brings_each_team_that_reads_it_its_own_list():
     finally:
         for socket in sockets.values():
             await socket.disconnect()
+
+
+async def _next(socket: WebsocketCommunicator, event: str) -> dict:
+    """The next notice of this event, past the presence and status notices before it."""
+    for _ in range(10):
+        heard = await socket.receive_json_from(timeout=3)
+        if heard["event"] == event:
+            return heard
+    raise AssertionError(f"no {event}")
+
+
+async def test_a_change_of_the_turn_brings_each_team_its_situation():
+    world = await _world()
+    exercise, turn = world["exercise"], world["turn"]
+    await sync_to_async(save_draft)(world["bob"], turn, answers("japan", rationale="Bob's line"))
+    sockets = {name: _socket(world, name) for name in ("alice", "olivia", "bob", "charlie")}
+    for socket in sockets.values():
+        assert (await socket.connect(timeout=3))[0]
+    try:
+        control = sync_to_async(_client(world, "alice").post)
+        locked = await control(f"/exercises/{exercise.pk}/control/lock/", {"turn": "1"})
+        assert locked.status_code == 302
+
+        # Each team's players get their own situation, with their own form, as they would
+        # fetch it; the facilitator and the projector get the notice and fetch their own.
+        bob = (await _next(sockets["bob"], "turn.locked"))["parts"]["situation"]
+        charlie = (await _next(sockets["charlie"], "turn.locked"))["parts"]["situation"]
+        assert "This turn is locked" in bob and "This turn is locked" in charlie
+        assert "Bob's line" in unescape(bob) and "Bob's line" not in unescape(charlie)
+        fetched = await sync_to_async(_client(world, "bob").get)(
+            f"/play/{exercise.pk}/fragments/situation/"
+        )
+        assert _without_token(bob) == _without_token(fetched.content.decode())
+        for name in ("alice", "olivia"):
+            assert "parts" not in await _next(sockets[name], "turn.locked")
+
+        # Publishing: the turn's outcome and the next turn's empty form come with both
+        # notices; each is the same part (live.js swaps it in once).
+        await sync_to_async(turn_adjudicate)(turn_id=turn.pk)
+        published = await control(f"/exercises/{exercise.pk}/review/publish/", {"turn": "1"})
+        assert published.status_code == 302
+        heard = [await _next(sockets["bob"], e) for e in ("turn.published", "turn.opened")]
+        assert heard[0]["parts"] == heard[1]["parts"]
+        situation = heard[0]["parts"]["situation"]
+        assert "Turn 1:" in situation and "Your move for turn 2" in situation
+        assert "Bob's line" not in unescape(situation)
+        # The form comes with its decision-support panel, waiting for the worker's estimate
+        # of the new turn: no browser has to ask for it.
+        assert 'id="preview-pending"' in situation
+        assert 'hx-trigger="load, ' not in situation
+    finally:
+        for socket in sockets.values():
+            await socket.disconnect()
+
+
+async def test_the_deadline_sweep_brings_each_team_its_situation():
+    world = await _world()
+    await sync_to_async(type(world["turn"]).objects.filter(pk=world["turn"].pk).update)(
+        deadline=timezone.now() - timedelta(seconds=1)
+    )
+    socket = _socket(world, "charlie")
+    assert (await socket.connect(timeout=3))[0]
+    try:
+        assert await sync_to_async(lock_expired_turns)() == 1
+        heard = await _next(socket, "turn.locked")
+        assert "This turn is locked" in heard["parts"]["situation"]
+    finally:
+        await socket.disconnect()

@@ -84,6 +84,11 @@ def notices_with_parts() -> Iterator[Parts]:
             _send(groups, event, data, own | parts)
 
 
+def notices_held() -> bool:
+    """Whether the enclosing ``notices_with_parts`` block holds a notice to send."""
+    return bool(_held.get())
+
+
 def notify(
     exercise_id: int,
     event: str,

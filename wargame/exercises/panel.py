@@ -12,11 +12,39 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 
 from wargame.engine import ActionChoice, Move, Scenario
-from wargame.exercises.fragments import FRAGMENT_SECONDS, preview_key
+from wargame.exercises.fragments import FRAGMENT_SECONDS, preview_key, waiting_key
 from wargame.exercises.models import Exercise, Turn
 from wargame.exercises.notify import notify_estimate_ready
-from wargame.exercises.preview import RUNS, cached_estimate, package_key, preview_if_ready
+from wargame.exercises.preview import (
+    QUEUED_SECONDS,
+    RUNS,
+    cached_estimate,
+    package_key,
+    preview_if_ready,
+)
 from wargame.exercises.scenarios import get_scenario
+
+# A waiting panel is told when its estimate is ready (live.js); without a live connection it
+# asks again by itself this often.
+ASK_AGAIN_SECONDS = 10
+
+
+def panel_html(exercise: Exercise, team_key: str, move: Move, *, again: str) -> str:
+    """The panel for the team's package as all its readers get it: from the cache, or made
+    now. While a worker simulates the package it says so and waits for the estimate, or asks
+    ``again`` (a URL that gives the same package) after a while."""
+    package = package_key(move)
+    html = cache.get(preview_key(exercise, team_key, package))
+    if html is not None:
+        return html
+    context = panel_context(exercise, get_scenario(exercise.scenario_slug), move)
+    if not context.get("pending"):
+        return cache_panel(exercise, team_key, package, context)
+    context.update(again=again, package=package, ask_again_seconds=ASK_AGAIN_SECONDS)
+    html = render_to_string("exercises/_preview.html", context)
+    # Teammates fetching the form meanwhile get this panel with it (fragments.with_panel).
+    cache.set(waiting_key(exercise, team_key, package), html, QUEUED_SECONDS)
+    return html
 
 
 def panel_context(exercise: Exercise, scenario: Scenario, move: Move) -> dict:

@@ -23,6 +23,7 @@ import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.core.cache import cache
 
@@ -191,6 +192,16 @@ def package_from_form(scenario: Scenario, team_key: str, data: Mapping[str, str]
                 )
             )
     return Move(team_key, tuple(choices))
+
+
+def package_query(move: Move) -> str:
+    """The move form's fields that make the package, as ``package_from_form`` reads them."""
+    fields = {}
+    for choice in move.actions:
+        fields[f"act__{choice.action}"] = "on"
+        fields[f"target__{choice.action}"] = choice.target or ""
+        fields[f"intensity__{choice.action}"] = choice.intensity or ""
+    return urlencode(fields)
 
 
 # --- the estimate ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from wargame.exercises.panel import estimate_queued
+from wargame.exercises.parts import turn_change_pushed
 from wargame.exercises.services.turns import (
     turn_adjudicate,
     turns_adjudicate_stuck,
@@ -16,7 +17,7 @@ def adjudicate_turn(turn_id: int) -> bool:
 @shared_task
 def lock_expired_turns() -> int:
     """The periodic sweep: lock what is due, adjudicate what was locked and left."""
-    locked = turns_lock_expired()
+    locked = turns_lock_expired(each=turn_change_pushed)
     turns_adjudicate_stuck()
     return locked
 

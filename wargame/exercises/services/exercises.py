@@ -12,6 +12,7 @@ from wargame.exercises.scenarios import get_scenario
 from wargame.exercises.services.audit import audit, facilitator_actor
 from wargame.exercises.services.errors import IllegalTransition, ServiceError
 from wargame.exercises.text import clean_line
+from wargame.questionnaires.models import Phase
 
 TURN_MINUTES = range(1, 24 * 60 + 1)
 
@@ -74,6 +75,7 @@ def exercise_start(*, exercise_id: int, user: AbstractBaseUser) -> Turn:
     exercise.status = Exercise.Status.RUNNING
     turn = turn_open(exercise=exercise)
     audit(exercise, "exercise.started", facilitator_actor(user), turn_number=turn.number)
+    notify(exercise.pk, "questionnaire.window", everyone=True, phase=str(Phase.PRE))
     return turn
 
 
@@ -121,6 +123,7 @@ def exercise_finish(*, exercise: Exercise) -> None:
         status=Turn.Status.LOCKED, locked_at=exercise.finished_at
     )
     notify(exercise.pk, "exercise.finished", everyone=True)
+    notify(exercise.pk, "questionnaire.window", everyone=True, phase=str(Phase.POST))
 
 
 def turn_open(*, exercise: Exercise) -> Turn:

@@ -8,6 +8,8 @@ changes nothing.
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -76,19 +78,28 @@ def _enqueue_adjudication(turn_id: int) -> None:
         )
 
 
-def turns_lock_expired(*, now: datetime | None = None) -> int:
-    """Lock every open turn whose deadline has passed; returns how many this call locked."""
+def turns_lock_expired(
+    *,
+    now: datetime | None = None,
+    each: Callable[[int], AbstractContextManager] = lambda exercise_id: nullcontext(),
+) -> int:
+    """Lock every open turn whose deadline has passed; returns how many this call locked.
+
+    ``each(exercise_id)`` wraps each lock: the sweep sends the notice with what it changed
+    (parts.turn_change_pushed).
+    """
     now = now or timezone.now()
     expired = Turn.objects.filter(
         status=Turn.Status.OPEN,
         deadline__lte=now,
         paused_remaining__isnull=True,
         exercise__status=Exercise.Status.RUNNING,
-    ).values_list("pk", flat=True)
-    return sum(
-        turn_lock(turn_id=pk, actor=SYSTEM, reason="deadline", expired_by=now)
-        for pk in list(expired)
-    )
+    ).values_list("pk", "exercise_id")
+    locked = 0
+    for pk, exercise_id in list(expired):
+        with each(exercise_id):
+            locked += turn_lock(turn_id=pk, actor=SYSTEM, reason="deadline", expired_by=now)
+    return locked
 
 
 def turns_adjudicate_stuck(*, now: datetime | None = None) -> int:

@@ -11,14 +11,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from wargame.exercises.access import Role, get_viewer
 from wargame.exercises.forms import AdjustForm, ExerciseForm, ExtendForm, NarrativeForm
 from wargame.exercises.models import Exercise, Turn
+from wargame.exercises.parts import turn_change_pushed
 from wargame.exercises.scenarios import get_scenario
-from wargame.exercises.selectors import (
-    current_turn,
-    exercise_turns,
-    messages_for,
-    move_statuses,
-    roster,
-)
+from wargame.exercises.selectors import latest_turn, messages_for, move_statuses, roster
 from wargame.exercises.services.audit import facilitator_actor
 from wargame.exercises.services.decision_support import exercise_set_decision_support
 from wargame.exercises.services.errors import ServiceError
@@ -112,8 +107,7 @@ def links(request: HttpRequest, exercise_id: int) -> HttpResponse:
 
 
 def _control_context(request: HttpRequest, exercise: Exercise) -> dict:
-    turns = exercise_turns(exercise)
-    turn = turn_lock_if_expired(current_turn(turns))
+    turn = turn_lock_if_expired(latest_turn(exercise))
     statuses = move_statuses(turn)
     teams = roster(exercise)
     for entry in teams:
@@ -183,33 +177,38 @@ def control_action(request: HttpRequest, exercise_id: int, action: str) -> HttpR
     form = ExtendForm(request.POST or None)
     minutes = form.cleaned_data["minutes"] if form.is_valid() else 5
     try:
-        if action == "start":
-            exercise_start(exercise_id=exercise.pk, user=user)
-        elif action == "end":
-            exercise_end(exercise_id=exercise.pk, user=user)
-        elif action in ("aid-on", "aid-off"):
-            exercise_set_decision_support(
-                exercise_id=exercise.pk, user=user, enabled=action == "aid-on"
-            )
-        elif action not in TURN_CONTROLS:
-            raise ServiceError("Unknown control.")
-        else:
-            turn = turn_check_shown(exercise_id=exercise.pk, shown=request.POST.get("turn"))
-            if action == "lock":
-                actor = facilitator_actor(user)
-                if not turn_lock(turn_id=turn.pk, actor=actor, reason="facilitator"):
-                    raise ServiceError("The turn was already locked.")
-            elif action == "pause":
-                turn_pause(turn_id=turn.pk, user=user)
-            elif action == "resume":
-                turn_resume(turn_id=turn.pk, user=user)
-            elif action == "extend":
-                turn_extend(turn_id=turn.pk, minutes=minutes, user=user)
-            else:
-                turn_reopen(turn_id=turn.pk, minutes=minutes, user=user)
+        with turn_change_pushed(exercise.pk):
+            _control(exercise, user, action, request.POST.get("turn"), minutes)
     except ServiceError as exc:
         messages.error(request, str(exc))
     return redirect("exercises:control", exercise.pk)
+
+
+def _control(exercise: Exercise, user, action: str, shown_turn: str | None, minutes: int) -> None:
+    if action == "start":
+        exercise_start(exercise_id=exercise.pk, user=user)
+    elif action == "end":
+        exercise_end(exercise_id=exercise.pk, user=user)
+    elif action in ("aid-on", "aid-off"):
+        exercise_set_decision_support(
+            exercise_id=exercise.pk, user=user, enabled=action == "aid-on"
+        )
+    elif action not in TURN_CONTROLS:
+        raise ServiceError("Unknown control.")
+    else:
+        turn = turn_check_shown(exercise_id=exercise.pk, shown=shown_turn)
+        if action == "lock":
+            actor = facilitator_actor(user)
+            if not turn_lock(turn_id=turn.pk, actor=actor, reason="facilitator"):
+                raise ServiceError("The turn was already locked.")
+        elif action == "pause":
+            turn_pause(turn_id=turn.pk, user=user)
+        elif action == "resume":
+            turn_resume(turn_id=turn.pk, user=user)
+        elif action == "extend":
+            turn_extend(turn_id=turn.pk, minutes=minutes, user=user)
+        else:
+            turn_reopen(turn_id=turn.pk, minutes=minutes, user=user)
 
 
 @login_required
@@ -273,7 +272,8 @@ def review_action(request: HttpRequest, exercise_id: int, action: str) -> HttpRe
             turn_adjust_indicator(turn_id=turn.pk, user=user, **form.cleaned_data)
             messages.success(request, "Adjustment recorded; the reason is kept for the report.")
         else:
-            turn_publish(turn_id=turn.pk, user=user)
+            with turn_change_pushed(exercise.pk):
+                turn_publish(turn_id=turn.pk, user=user)
             messages.success(request, f"Turn {turn.number} published to every team.")
             return redirect("exercises:control", exercise.pk)
     except ServiceError as exc:

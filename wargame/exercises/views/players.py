@@ -16,28 +16,28 @@ from wargame.exercises.forms import JoinCodeForm, JoinNameForm, MessageForm, Mov
 from wargame.exercises.fragments import (
     CSRF_PLACEHOLDER,
     Page,
-    Part,
     cached_fragment,
     cached_page,
     cached_parts,
-    exercise_version,
     rendered_parts,
     still_current,
     team_version,
     with_csrf_token,
     with_panel,
 )
-from wargame.exercises.models import Exercise, Move, Participant, Team, Turn
+from wargame.exercises.models import Move, Participant, Team, Turn
 from wargame.exercises.notify import notices_with_parts
-from wargame.exercises.preview import package_from_form, package_key
-from wargame.exercises.scenarios import get_scenario
-from wargame.exercises.selectors import (
-    charts_for,
-    exercise_turns,
-    latest_turn,
-    outcomes_for,
-    team_messages,
+from wargame.exercises.parts import (
+    chat_form_part,
+    history_part,
+    messages_part,
+    move_context,
+    move_form,
+    move_part,
+    situation_html,
 )
+from wargame.exercises.scenarios import get_scenario
+from wargame.exercises.selectors import latest_turn
 from wargame.exercises.services.errors import InvalidAnswers, MoveConflict, ServiceError
 from wargame.exercises.services.messages import message_send
 from wargame.exercises.services.moves import move_save_draft, move_submit, participant_join
@@ -113,90 +113,6 @@ def _player(request: HttpRequest, exercise_id: int) -> Viewer:
     return get_viewer(request, exercise_id, Role.PLAYER)
 
 
-def _move_form(viewer: Viewer, turn: Turn | None, move: Move | None, data=None) -> MoveForm | None:
-    if turn is None or move is None:
-        return None
-    scenario = get_scenario(viewer.exercise.scenario_slug)
-    editable = turn.status == Turn.Status.OPEN and viewer.exercise.status == Exercise.Status.RUNNING
-    return MoveForm(
-        data,
-        scenario=scenario,
-        team=viewer.team,
-        disabled=not editable,
-        initial=MoveForm.initial_from(move.answers, move.revision),
-    )
-
-
-def _move_context(viewer: Viewer, turn: Turn | None, form=None, **extra) -> dict:
-    move = (
-        Move.objects.select_related("updated_by", "submitted_by")
-        .filter(turn=turn, team=viewer.team)
-        .first()
-        if turn
-        else None
-    )
-    scenario = get_scenario(viewer.exercise.scenario_slug)
-    form = form or _move_form(viewer, turn, move)
-    return {
-        "exercise": viewer.exercise,
-        "viewer": viewer,
-        "turn": turn,
-        "move": move,
-        "form": form,
-        "budget": scenario.team_budget(viewer.team.key),
-        "preview_package": form and _package_shown(scenario, viewer.team.key, form),
-        **extra,
-    }
-
-
-def _package_shown(scenario, team_key: str, form: MoveForm) -> str:
-    """The package the form's ticked boxes make, as the panel will ask for it."""
-    shown = form.data if form.is_bound else form.initial
-    return package_key(package_from_form(scenario, team_key, shown))
-
-
-def _move_part(viewer: Viewer, turn: Turn | None = None) -> Part:
-    """The move form; the turn is read only when the form has to be rendered."""
-    return Part(
-        "move",
-        "exercises/_move.html",
-        lambda: _move_context(viewer, turn or latest_turn(viewer.exercise)),
-        team_version(viewer.exercise, viewer.team),
-    )
-
-
-def _history_part(exercise: Exercise) -> Part:
-    def build() -> dict:
-        turns = exercise_turns(exercise)
-        return {"outcomes": outcomes_for(exercise, turns), "charts": charts_for(exercise, turns)}
-
-    return Part("history", "exercises/_history.html", build, exercise_version(exercise))
-
-
-def _messages_part(exercise: Exercise, team: Team) -> Part:
-    return Part(
-        "messages",
-        "exercises/_messages.html",
-        lambda: {"messages_list": team_messages(exercise, team)},
-        team_version(exercise, team),
-    )
-
-
-def _chat_form_part(viewer: Viewer) -> Part:
-    """The message form: the same for the whole team until it is sent with an error. Its
-    choices (the teams, whether teams may message each other) never change during play, so
-    it is kept across the team's messages, which move the team's version."""
-    return Part(
-        "chat-form",
-        "exercises/_chat_form.html",
-        lambda: {
-            "exercise": viewer.exercise,
-            "message_form": MessageForm(exercise=viewer.exercise, team=viewer.team),
-        },
-        f"{exercise_version(viewer.exercise)}.team-{viewer.team.pk}",
-    )
-
-
 @require_GET
 def team_page(request: HttpRequest, exercise_id: int) -> HttpResponse:
     """Every player's browser loads it on arrival and after every reconnect: served from the
@@ -226,10 +142,10 @@ def _team_page(request: HttpRequest, viewer: Viewer) -> Page:
     scenario = get_scenario(exercise.scenario_slug)
     parts = cached_parts(
         request,
-        _move_part(viewer, turn),
-        _history_part(exercise),
-        _messages_part(viewer.exercise, viewer.team),
-        _chat_form_part(viewer),
+        move_part(exercise, viewer.team, turn),
+        history_part(exercise),
+        messages_part(exercise, viewer.team),
+        chat_form_part(exercise, viewer.team),
     )
     context = {
         "exercise": exercise,
@@ -245,6 +161,7 @@ def _team_page(request: HttpRequest, viewer: Viewer) -> Page:
         ),
         "scenario": scenario,
         "csrf_token": CSRF_PLACEHOLDER,
+        "part_version": team_version(exercise, viewer.team),  # the situation's
     }
     html = render_to_string("exercises/team.html", context, request)
     html = with_panel(html, exercise, viewer.team.key, only_ready=True)
@@ -257,23 +174,15 @@ def team_fragment(request: HttpRequest, exercise_id: int, name: str) -> HttpResp
     viewer = _player(request, exercise_id)
     exercise = viewer.exercise
     if name == "move":
-        html = cached_fragment(request, _move_part(viewer))
+        html = cached_fragment(request, move_part(exercise, viewer.team))
         return HttpResponse(with_panel(html, exercise, viewer.team.key))
     if name == "situation":
-        # Every change of the turn moves the situation, the move form and the cards at once:
-        # one request for the three (the page listens for it on the situation only).
-        turn = latest_turn(exercise)
-        parts = cached_parts(request, _history_part(exercise), _move_part(viewer, turn))
-        context = {
-            "exercise": exercise,
-            "viewer": viewer,
-            "turn": turn,
-            "history": parts["history"],
-            "move_html": with_panel(parts["move"], exercise, viewer.team.key),
-        }
-        return render(request, "exercises/_situation_fragment.html", context)
+        # Every change of the turn moves the situation and the move form at once: one
+        # request for both (the page listens for it on the situation only).
+        html = situation_html(exercise, viewer.team, latest_turn(exercise))
+        return HttpResponse(with_csrf_token(request, html))
     if name == "messages":
-        return HttpResponse(cached_fragment(request, _messages_part(viewer.exercise, viewer.team)))
+        return HttpResponse(cached_fragment(request, messages_part(exercise, viewer.team)))
     return HttpResponse(status=404)
 
 
@@ -282,11 +191,11 @@ def move_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
     viewer = _player(request, exercise_id)
     turn = latest_turn(viewer.exercise)
     move = Move.objects.filter(turn=turn, team=viewer.team).first() if turn else None
-    form = _move_form(viewer, turn, move, data=request.POST)
+    form = move_form(viewer.exercise, viewer.team, turn, move, data=request.POST)
     if form is None:
-        return _move_response(request, viewer, _move_context(viewer, turn))
+        return _move_response(request, viewer, turn)
     if not form.is_valid():
-        return _move_response(request, viewer, _move_context(viewer, turn, form=form), 422)
+        return _move_response(request, viewer, turn, form, status=422)
     submit = request.POST.get("intent") == "submit"
     service = move_submit if submit else move_save_draft
     notice = None
@@ -305,13 +214,13 @@ def move_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
             for field, errors in exc.errors.items():
                 for error in errors:
                     form.add_error(None if field not in form.fields else field, error)
-            return _move_response(request, viewer, _move_context(viewer, turn, form=form), 422)
+            return _move_response(request, viewer, turn, form, status=422)
         except ServiceError as exc:
             notice = ("danger", str(exc))
         else:
             # The form as every teammate would now fetch it: rendered once, sent to them.
             viewer = _player(request, exercise_id)
-            part = _move_part(viewer, turn)
+            part = move_part(viewer.exercise, viewer.team, turn)
             html = with_panel(rendered_parts(part)[part], viewer.exercise, viewer.team.key)
             if still_current(viewer.exercise, viewer.team):
                 pushed[viewer.team.key] = {"move": html}
@@ -320,14 +229,22 @@ def move_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
                 "Move submitted." if submit else "Draft saved.",
             )
             return HttpResponse(with_csrf_token(request, html.replace(NOTICE_SLOT, saved)))
-    context = _move_context(viewer, turn, form=form, notice=notice)
-    return _move_response(request, viewer, context, status=409)
+    return _move_response(request, viewer, turn, form, status=409, notice=notice)
 
 
 NOTICE_SLOT = "<!--move-notice-->"  # templates/exercises/_move.html
 
 
-def _move_response(request: HttpRequest, viewer: Viewer, context: dict, status: int = 200):
+def _move_response(
+    request: HttpRequest,
+    viewer: Viewer,
+    turn: Turn | None,
+    form: MoveForm | None = None,
+    *,
+    status: int = 200,
+    **extra,
+) -> HttpResponse:
+    context = move_context(viewer.exercise, viewer.team, turn, form, **extra)
     html = render_to_string("exercises/_move.html", context, request)
     return HttpResponse(with_panel(html, viewer.exercise, viewer.team.key), status=status)
 
@@ -369,8 +286,8 @@ def message_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
         if channel != "public":
             readers = {viewer.team.pk, recipient.pk if recipient else None}
             teams = [team for team in teams if team.pk in readers]
-        lists = {team.key: _messages_part(viewer.exercise, team) for team in teams}
-        chat_form = _chat_form_part(viewer)
+        lists = {team.key: messages_part(viewer.exercise, team) for team in teams}
+        chat_form = chat_form_part(viewer.exercise, viewer.team)
         html = rendered_parts(*lists.values(), chat_form)
         if still_current(viewer.exercise, *teams):
             pushed.update({key: {"team-messages": html[part]} for key, part in lists.items()})
@@ -385,7 +302,7 @@ def message_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
 def _chat_response(request: HttpRequest, viewer: Viewer, form: MessageForm) -> HttpResponse:
     """The chat with the message form as sent, and why it was not."""
     context = {
-        "messages_html": cached_fragment(request, _messages_part(viewer.exercise, viewer.team)),
+        "messages_html": cached_fragment(request, messages_part(viewer.exercise, viewer.team)),
         "chat_form_html": render_to_string(
             "exercises/_chat_form.html",
             {"exercise": viewer.exercise, "message_form": form},
