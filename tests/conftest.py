@@ -11,6 +11,7 @@ import uuid
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
+from channels.layers import channel_layers
 from django.db import connection
 
 from wargame.celery import app as celery_app
@@ -63,6 +64,15 @@ def _test_client_settings(settings) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _channel_layer_per_test():
+    """Each test gets a channel layer of its own. The Redis layer binds its locks to the
+    event loop that first waits on them, and every async test runs in a loop of its own: a
+    lock left held by one test's consumer failed every websocket test after it."""
+    yield
+    channel_layers.backends.clear()
 
 
 @pytest.fixture

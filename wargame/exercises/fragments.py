@@ -93,12 +93,16 @@ def with_csrf_token(request, html: str) -> SafeString:
     return mark_safe(html)  # noqa: S308 (our own rendering)
 
 
-def still_current(exercise: Exercise, *teams: Team) -> bool:
-    """Whether no change since has moved the versions of what these teams see
-    (``team_version`` as read with ``exercise`` and ``teams``)."""
+def current_teams(exercise: Exercise, *teams: Team) -> set[str]:
+    """The keys of those of the teams whose versions no change has moved since they were
+    read with ``exercise`` (``team_version``): what was rendered for them is still current."""
     versions = {team.pk: team.version for team in teams}
     found = Team.objects.filter(pk__in=versions, exercise__version=exercise.version)
-    return dict(found.values_list("pk", "version")) == versions
+    return {
+        key
+        for pk, key, version in found.values_list("pk", "key", "version")
+        if versions[pk] == version
+    }
 
 
 def cached_fragment(request, part: Part) -> SafeString:

@@ -2,6 +2,11 @@
 
 Only the services in ``wargame.exercises.services`` write these rows; views, tasks and
 commands call those services.
+
+Default orderings name a relation's column (``exercise_id``), not the relation: ordering by
+a relation orders by the related model's own ordering, which joined the exercise's table into
+every query of teams, turns and moves and made compiling them the costliest part of a save
+(bench/README.md). Teams are created in their order of play, so their ids follow it.
 """
 
 import secrets
@@ -71,7 +76,7 @@ class Team(models.Model):
     )
 
     class Meta:
-        ordering = ["exercise", "position"]
+        ordering = ["exercise_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["exercise", "key"], name="team_key_unique"),
         ]
@@ -89,7 +94,7 @@ class Participant(models.Model):
     last_seen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["team", "joined_at"]
+        ordering = ["team_id", "joined_at"]
 
     def __str__(self) -> str:
         return self.display_name
@@ -121,7 +126,7 @@ class Turn(models.Model):
     )
 
     class Meta:
-        ordering = ["exercise", "number"]
+        ordering = ["exercise_id", "number"]
         constraints = [
             models.UniqueConstraint(fields=["exercise", "number"], name="turn_number_unique"),
         ]
@@ -164,7 +169,7 @@ class Move(models.Model):
     )
 
     class Meta:
-        ordering = ["turn", "team"]
+        ordering = ["turn_id", "team_id"]
         constraints = [
             models.UniqueConstraint(fields=["turn", "team"], name="one_move_per_team_per_turn"),
         ]
@@ -193,7 +198,7 @@ class MoveRevision(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["move", "revision"]
+        ordering = ["move_id", "revision"]
         constraints = [
             models.UniqueConstraint(fields=["move", "revision"], name="move_revision_unique"),
         ]
@@ -220,7 +225,7 @@ class Override(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["turn", "created_at", "id"]
+        ordering = ["turn_id", "created_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.subject}"

@@ -70,7 +70,7 @@ def notices_with_parts() -> Iterator[Parts]:
     keyed by the element's id, exactly as that request would answer every player of the
     team (with the CSRF placeholder of fragments.py, which the browser fills in). The
     players' connections (consumers.py) pass each player its own team's parts only. Put a
-    part in only while what it shows is still current (``fragments.still_current``): one
+    part in only while what it shows is still current (``fragments.current_teams``): one
     rendered for a version that a later change has moved would overwrite the newer one.
     """
     held: list = []

@@ -38,12 +38,14 @@ def panel_html(exercise: Exercise, team_key: str, move: Move, *, again: str) -> 
     if html is not None:
         return html
     context = panel_context(exercise, get_scenario(exercise.scenario_slug), move)
-    if not context.get("pending"):
-        return cache_panel(exercise, team_key, package, context)
-    context.update(again=again, package=package, ask_again_seconds=ASK_AGAIN_SECONDS)
+    if context.get("pending"):
+        context.update(again=again, package=package, ask_again_seconds=ASK_AGAIN_SECONDS)
     html = render_to_string("exercises/_preview.html", context)
-    # Teammates fetching the form meanwhile get this panel with it (fragments.with_panel).
-    cache.set(waiting_key(exercise, team_key, package), html, QUEUED_SECONDS)
+    if context.get("pending"):
+        # Teammates fetching the form meanwhile get this panel with it (fragments.with_panel).
+        cache.set(waiting_key(exercise, team_key, package), html, QUEUED_SECONDS)
+    else:
+        cache_panel(exercise, team_key, package, context)
     return html
 
 

@@ -14,9 +14,9 @@ from django.urls import reverse
 from wargame.exercises.forms import MessageForm, MoveForm
 from wargame.exercises.fragments import (
     Part,
+    current_teams,
     exercise_version,
     rendered_parts,
-    still_current,
     team_version,
     with_panel,
 )
@@ -50,15 +50,22 @@ def move_form(
 
 
 def move_context(
-    exercise: Exercise, team: Team, turn: Turn | None, form: MoveForm | None = None, **extra
+    exercise: Exercise,
+    team: Team,
+    turn: Turn | None,
+    form: MoveForm | None = None,
+    *,
+    move: Move | None = None,
+    **extra,
 ) -> dict:
-    move = (
-        Move.objects.select_related("updated_by", "submitted_by")
-        .filter(turn=turn, team=team)
-        .first()
-        if turn
-        else None
-    )
+    """``move``: the team's move for the turn, with who saved and submitted it, when the
+    caller has it already (a save)."""
+    if move is None and turn is not None:
+        move = (
+            Move.objects.select_related("updated_by", "submitted_by")
+            .filter(turn=turn, team=team)
+            .first()
+        )
     scenario = get_scenario(exercise.scenario_slug)
     form = form or move_form(exercise, team, turn, move)
     return {
@@ -78,12 +85,14 @@ def _package_shown(scenario, team_key: str, form: MoveForm) -> str:
     return package_key(package_from_form(scenario, team_key, shown))
 
 
-def move_part(exercise: Exercise, team: Team, turn: Turn | None = None) -> Part:
+def move_part(
+    exercise: Exercise, team: Team, turn: Turn | None = None, move: Move | None = None
+) -> Part:
     """The move form; the turn is read only when the form has to be rendered."""
     return Part(
         "move",
         "exercises/_move.html",
-        lambda: move_context(exercise, team, turn or latest_turn(exercise)),
+        lambda: move_context(exercise, team, turn or latest_turn(exercise), move=move),
         team_version(exercise, team),
     )
 
@@ -155,7 +164,8 @@ def _situations(exercise_id: int) -> Parts:
     turn = latest_turn(exercise)
     _prepare_panels(exercise, turn)
     parts = {team.key: {"situation": situation_html(exercise, team, turn)} for team in teams}
-    return parts if still_current(exercise, *teams) else {}
+    current = current_teams(exercise, *teams)
+    return {key: part for key, part in parts.items() if key in current}
 
 
 def _prepare_panels(exercise: Exercise, turn: Turn | None) -> None:

@@ -31,7 +31,7 @@ class QuestionnaireResponse(models.Model):
     updated_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["exercise", "phase", "submitted_at", "id"]
+        ordering = ["exercise_id", "phase", "submitted_at", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["participant", "phase"], name="one_response_per_participant_and_phase"
@@ -60,7 +60,7 @@ class QuestionnaireWindow(models.Model):
     )
 
     class Meta:
-        ordering = ["exercise", "phase"]
+        ordering = ["exercise_id", "phase"]
         constraints = [
             models.UniqueConstraint(fields=["exercise", "phase"], name="one_window_per_phase"),
         ]

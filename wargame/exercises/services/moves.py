@@ -50,7 +50,11 @@ def _open_move(participant: Participant, turn_id: int) -> tuple[Turn, Move]:
             f"Time is up for turn {turn.number}: moves can no longer be changed. "
             "Your last saved draft is kept."
         )
-    move = Move.objects.select_for_update().get(turn=turn, team_id=participant.team_id)
+    move = (
+        Move.objects.select_related("updated_by", "submitted_by")
+        .select_for_update(of=("self",))
+        .get(turn=turn, team_id=participant.team_id)
+    )
     return turn, move
 
 

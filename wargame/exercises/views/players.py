@@ -19,8 +19,8 @@ from wargame.exercises.fragments import (
     cached_fragment,
     cached_page,
     cached_parts,
+    current_teams,
     rendered_parts,
-    still_current,
     team_version,
     with_csrf_token,
     with_panel,
@@ -201,7 +201,7 @@ def move_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
     notice = None
     with notices_with_parts() as pushed:
         try:
-            service(
+            saved = service(
                 participant=viewer.participant,
                 turn_id=turn.pk,
                 base_revision=form.cleaned_data["revision"],
@@ -220,15 +220,15 @@ def move_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
         else:
             # The form as every teammate would now fetch it: rendered once, sent to them.
             viewer = _player(request, exercise_id)
-            part = move_part(viewer.exercise, viewer.team, turn)
+            part = move_part(viewer.exercise, viewer.team, turn, saved)
             html = with_panel(rendered_parts(part)[part], viewer.exercise, viewer.team.key)
-            if still_current(viewer.exercise, viewer.team):
+            if current_teams(viewer.exercise, viewer.team):
                 pushed[viewer.team.key] = {"move": html}
-            saved = format_html(
+            done = format_html(
                 '<div class="alert alert-success" role="alert">{}</div>',
                 "Move submitted." if submit else "Draft saved.",
             )
-            return HttpResponse(with_csrf_token(request, html.replace(NOTICE_SLOT, saved)))
+            return HttpResponse(with_csrf_token(request, html.replace(NOTICE_SLOT, done)))
     return _move_response(request, viewer, turn, form, status=409, notice=notice)
 
 
@@ -289,8 +289,10 @@ def message_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
         lists = {team.key: messages_part(viewer.exercise, team) for team in teams}
         chat_form = chat_form_part(viewer.exercise, viewer.team)
         html = rendered_parts(*lists.values(), chat_form)
-        if still_current(viewer.exercise, *teams):
-            pushed.update({key: {"team-messages": html[part]} for key, part in lists.items()})
+        current = current_teams(viewer.exercise, *teams)
+        pushed.update(
+            {key: {"team-messages": html[part]} for key, part in lists.items() if key in current}
+        )
     context = {
         "messages_html": mark_safe(html[lists[viewer.team.key]]),  # noqa: S308 (our rendering)
         "chat_form_html": with_csrf_token(request, html[chat_form]),
