@@ -10,8 +10,10 @@ Modes (``BENCH_MODE``):
   (pinging every 25 s as live.js does), and until the exercise ends saves drafts, chats and,
   one player per team and turn, submits the move. Like the page's htmx, every notification
   makes it re-fetch the fragments that listen to that event (move, situation, messages,
-  questionnaire cards, decision support). The facilitator logs in, keeps the control room
-  open (same re-fetching), waits for its players' websockets, starts the exercise, and each
+  questionnaire cards, decision support). Players arrive once every facilitator has logged
+  in and opened the control room, as an instructor does before handing out the links. The
+  facilitator keeps the control room open (same re-fetching), waits for its players'
+  websockets, starts the exercise, and each
   turn locks it (the last turn is left to its deadline), waits for the Celery worker's
   adjudication, opens the review and publishes. When every facilitator is done the run stops.
 - ``throughput``: readers fetch a player's team page back to back.
@@ -90,6 +92,11 @@ CONTROL_LIVE = {
     "rates": {"questionnaire.answered", "questionnaire.window", "participant.joined"},
     "messages": {"message.new"},
 }
+# data-live-every and data-live-frequent of the control room's parts (control_room.html).
+CONTROL_THROTTLED = {
+    "status": (2.0, {"draft.saved", "move.submitted", "participant.joined", "presence"}),
+    "messages": (1.0, {"message.new"}),
+}
 # The ids of the elements that show those parts, as a notice names them when it brings one.
 ELEMENT_IDS = {"messages": "team-messages"}
 TIMED_EVENTS = ("turn.published", "turn.locked")
@@ -103,6 +110,12 @@ PLAYERS = [
 ]
 _player_ids = itertools.count()
 _facilitator_ids = itertools.count()
+# An instructor opens the control room before handing out the links: players arrive once
+# every facilitator has, at the pace locust spawns them (BENCH_SPAWN_RATE players a second).
+_facilitators_in = itertools.count(1)
+CLASS_OPEN = Event()
+_class_opened_at: list[float] = []
+SPAWN_RATE = float(os.environ.get("BENCH_SPAWN_RATE", "20"))
 _reader_ids = itertools.count()
 connected: dict[int, set[int]] = defaultdict(set)  # exercise -> players with an open socket
 received: dict[str, dict[int, float]] = defaultdict(dict)  # "ex:turn:event" -> player -> time
@@ -229,13 +242,23 @@ class Refresher:
     """Re-fetches the parts of a page that listen to the events received, like htmx does:
     one request per part at a time; events arriving meanwhile queue one more fetch. A part
     that came with its notice (``parts``, by element id) is shown without a request, unless
-    it is no newer than the one shown (live.js)."""
+    it is no newer than the one shown (live.js). ``throttled``: part -> (seconds, events),
+    as data-live-every and data-live-frequent: those events refresh the part at most that
+    often, once at the end of the interval."""
 
-    def __init__(self, fetchers: dict, live: dict[str, set[str]]) -> None:
+    def __init__(
+        self,
+        fetchers: dict,
+        live: dict[str, set[str]],
+        throttled: dict[str, tuple[float, set[str]]] | None = None,
+    ) -> None:
         self.fetchers = fetchers
         self.live = live
+        self.throttled = throttled or {}
         self.pending: dict[str, str | None] = {}
         self.shown: dict[str, str] = {}
+        self.last: dict[str, float] = defaultdict(float)
+        self.later: dict[str, gevent.Greenlet] = {}
         self.wake = Event()
         self.greenlet = gevent.spawn(self._run)
 
@@ -253,9 +276,34 @@ class Refresher:
                 if version:
                     self.shown[part] = version.group(1)
                 counters["parts shown as they came with their notice"] += 1
+            elif self._later(part, name):
+                continue
             self.pending[part] = html
         if listening:
             self.wake.set()
+
+    def _later(self, part: str, name: str) -> bool:
+        """Whether the event refreshes the part at the end of its interval, not now."""
+        every, frequent = self.throttled.get(part, (0.0, set()))
+        if name not in frequent:
+            if later := self.later.pop(part, None):
+                later.kill(block=False)
+            self.last[part] = time.time()
+            return False
+        if part in self.later:
+            return True
+        wait = self.last[part] + every - time.time()
+        if wait <= 0:
+            self.last[part] = time.time()
+            return False
+        self.later[part] = gevent.spawn_later(wait, self._refresh_later, part)
+        return True
+
+    def _refresh_later(self, part: str) -> None:
+        self.later.pop(part, None)
+        self.last[part] = time.time()
+        self.pending[part] = None
+        self.wake.set()
 
     def _run(self) -> None:
         while True:
@@ -270,6 +318,8 @@ class Refresher:
 
     def stop(self) -> None:
         self.greenlet.kill(block=False)
+        for later in self.later.values():
+            later.kill(block=False)
 
 
 REVISION = re.compile(r'name="revision" value="(\d+)"')
@@ -282,8 +332,12 @@ class Player(FastHttpUser):
     wait_time = between(*THINK)
 
     def on_start(self) -> None:
-        me = PLAYERS[next(_player_ids)]
+        order = next(_player_ids)
+        me = PLAYERS[order]
         self.me = me
+        CLASS_OPEN.wait(WAIT_LIMIT)
+        opened = _class_opened_at[0] if _class_opened_at else time.time()
+        gevent.sleep(max(0.0, opened + order / SPAWN_RATE - time.time()))
         self.exercise_id = me["exercise"]
         self.package = CONFIG["packages"][me["team"]]
         self.turn = 0
@@ -524,6 +578,9 @@ class Facilitator(FastHttpUser):
             if response.status_code != 302:
                 response.failure(f"login answered {response.status_code}")
         self.control_room()
+        if next(_facilitators_in) == len(CONFIG["exercises"]):
+            _class_opened_at.append(time.time())
+            CLASS_OPEN.set()
         ex = self.exercise_id
         self.refresher = Refresher(
             {
@@ -538,6 +595,7 @@ class Facilitator(FastHttpUser):
                 ),
             },
             CONTROL_LIVE,
+            CONTROL_THROTTLED,
         )
         self.socket = LiveSocket(self, self.on_event)
 

@@ -698,6 +698,7 @@ def main() -> None:
                  "--out", str(join)],
                 local_env,
             )  # fmt: skip
+            spawn_rate = max(10, players / 10)
             bound = int(args.turns * (args.turn_seconds + 20) + 60 + players / 10)
             if args.deadline_turn:
                 bound += 60
@@ -708,7 +709,7 @@ def main() -> None:
             raw = run_locust(
                 classes=["Player", "Facilitator"],
                 users=players + exercises,
-                spawn_rate=max(10, players / 10),
+                spawn_rate=spawn_rate,
                 run_time=bound,
                 host=host,
                 join=join,
@@ -716,6 +717,7 @@ def main() -> None:
                 mode="play",
                 extra_env={
                     "BENCH_WS_HOST": f"127.0.0.1:{ws_port}",
+                    "BENCH_SPAWN_RATE": str(spawn_rate),
                     "BENCH_THINK": args.think,
                     "BENCH_TURN_SECONDS": str(args.turn_seconds),
                     "BENCH_PLAY_TURNS": str(args.turns),

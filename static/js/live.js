@@ -56,6 +56,26 @@
     if (el) el.dispatchEvent(new CustomEvent("refresh", { bubbles: false }));
   }
 
+  // An element may refresh at most every data-live-every milliseconds on the notices it
+  // lists in data-live-frequent: a busy class saves faster than a person reads (the control
+  // room's status). Such a notice within the interval refreshes it once, at the interval's
+  // end; any other notice refreshes it at once.
+  const lastRefresh = new WeakMap();
+  const laterRefresh = new WeakMap();
+  function refreshOn(el, event) {
+    const frequent = (el.dataset.liveFrequent || "").split(" ").includes(event);
+    const wait = (lastRefresh.get(el) || 0) + Number(el.dataset.liveEvery || 0) - Date.now();
+    if (frequent && laterRefresh.has(el)) return;
+    if (frequent && wait > 0) {
+      laterRefresh.set(el, setTimeout(function () { refreshOn(el, null); }, wait));
+      return;
+    }
+    clearTimeout(laterRefresh.get(el));
+    laterRefresh.delete(el);
+    lastRefresh.set(el, Date.now());
+    refresh(el);
+  }
+
   function refreshAll() {
     document.querySelectorAll("[data-live]").forEach(refresh);
   }
@@ -146,7 +166,7 @@
         return;
       }
       const part = partFor(el, message);
-      if (!part) refresh(el);
+      if (!part) refreshOn(el, event);
       else if (!part.stale) swapIn(part); // otherwise the page shows it already, or newer
     });
     body.dispatchEvent(new CustomEvent("live:message", { detail: message }));

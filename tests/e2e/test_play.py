@@ -2,13 +2,16 @@
 
 import re
 import threading
+import time
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
+from django.db import connection
 from playwright.sync_api import Page, expect
 
+from tests.exercises.factories import answers, current_turn, join, save_draft
 from wargame.exercises.models import Team
 from wargame.exercises.notify import team_group
 from wargame.exercises.services.exercises import exercise_create, exercise_start
@@ -191,3 +194,42 @@ def test_a_form_that_comes_late_never_replaces_a_newer_one(redis_url, live_stack
     expect(kenji.locator("#id_objective")).to_have_value(
         "Reassure Washington first", timeout=TIMEOUT
     )
+
+
+def test_the_control_room_keeps_up_with_a_busy_team_without_a_request_per_save(
+    redis_url, live_stack, browser
+):
+    """The team saves here, through the services; the notices reach the browser on Redis."""
+    url = live_stack
+    alice = get_user_model().objects.create_user("alice", password=PASSWORD)
+    exercise = exercise_create(
+        facilitator=alice, scenario_slug="japan-korea-2025", title="Seminar 4C", turns=2
+    )
+    bob = join(exercise, "japan", "Bob")
+    exercise_start(exercise_id=exercise.pk, user=alice)
+    facilitator = browser.new_context().new_page()
+    facilitator.goto(f"{url}/accounts/login/")
+    facilitator.fill("#id_username", "alice")
+    facilitator.fill("#id_password", PASSWORD)
+    facilitator.click("button[type=submit]")
+    facilitator.goto(f"{url}/exercises/{exercise.pk}/control/")
+    expect(facilitator.locator("body")).to_have_attribute("data-live-state", "online")
+    asked = []
+    facilitator.on("request", lambda request: asked.append(request.url))
+
+    turn = current_turn(exercise)
+
+    def eight_saves() -> None:  # off Playwright's thread, which runs its event loop
+        for n in range(8):
+            save_draft(bob, turn, answers("japan", rationale=f"Draft {n}"))
+            time.sleep(0.25)  # each fetch is done before the next save: 8 without a limit
+        connection.close()
+
+    saver = threading.Thread(target=eight_saves)
+    saver.start()
+    saver.join(timeout=30)
+
+    # The last save shows within the refresh interval (2 s): fetched two or three times
+    # over the two seconds of saves, not once per save.
+    expect(facilitator.locator("#control-status")).to_contain_text("rev. 8", timeout=TIMEOUT)
+    assert 1 <= len([u for u in asked if "/control/status/" in u]) <= 3
