@@ -93,18 +93,6 @@ def with_csrf_token(request, html: str) -> SafeString:
     return mark_safe(html)  # noqa: S308 (our own rendering)
 
 
-def current_teams(exercise: Exercise, *teams: Team) -> set[str]:
-    """The keys of those of the teams whose versions no change has moved since they were
-    read with ``exercise`` (``team_version``): what was rendered for them is still current."""
-    versions = {team.pk: team.version for team in teams}
-    found = Team.objects.filter(pk__in=versions, exercise__version=exercise.version)
-    return {
-        key
-        for pk, key, version in found.values_list("pk", "key", "version")
-        if versions[pk] == version
-    }
-
-
 def cached_fragment(request, part: Part) -> SafeString:
     return cached_parts(request, part)[part.name]
 

@@ -69,9 +69,10 @@ def notices_with_parts() -> Iterator[Parts]:
     A part is the HTML of an element a team's page would otherwise re-fetch on the notice,
     keyed by the element's id, exactly as that request would answer every player of the
     team (with the CSRF placeholder of fragments.py, which the browser fills in). The
-    players' connections (consumers.py) pass each player its own team's parts only. Put a
-    part in only while what it shows is still current (``fragments.current_teams``): one
-    rendered for a version that a later change has moved would overwrite the newer one.
+    players' connections (consumers.py) pass each player its own team's parts only. A part
+    carries the version it was rendered for (``data-part-version``), and it must show that
+    version's state or a newer one: a browser that already shows a newer part keeps it
+    (live.js), as a later change's notice may overtake this one.
     """
     held: list = []
     parts: Parts = {}

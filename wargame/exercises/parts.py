@@ -14,7 +14,6 @@ from django.urls import reverse
 from wargame.exercises.forms import MessageForm, MoveForm
 from wargame.exercises.fragments import (
     Part,
-    current_teams,
     exercise_version,
     rendered_parts,
     team_version,
@@ -159,20 +158,13 @@ def turn_change_pushed(exercise_id: int) -> Iterator[None]:
 
 
 def _situations(exercise_id: int) -> Parts:
-    """Each team's situation; a team whose version a message moved while it was rendered
-    is rendered once more, then left to fetch its own."""
     exercise = Exercise.objects.get(pk=exercise_id)
     turn = latest_turn(exercise)
     _prepare_panels(exercise, turn)
-    parts: Parts = {}
-    for _ in range(2):
-        teams = [team for team in exercise.teams.all() if team.key not in parts]
-        rendered = {team.key: situation_html(exercise, team, turn) for team in teams}
-        current = current_teams(exercise, *teams)
-        parts |= {key: {"situation": html} for key, html in rendered.items() if key in current}
-        if not current or len(current) == len(teams):
-            break  # all current, or the exercise moved on: its next notice brings its own
-    return parts
+    return {
+        team.key: {"situation": situation_html(exercise, team, turn)}
+        for team in exercise.teams.all()
+    }
 
 
 def _prepare_panels(exercise: Exercise, turn: Turn | None) -> None:

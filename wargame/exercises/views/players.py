@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -19,7 +20,6 @@ from wargame.exercises.fragments import (
     cached_fragment,
     cached_page,
     cached_parts,
-    current_teams,
     rendered_parts,
     team_version,
     with_csrf_token,
@@ -201,12 +201,16 @@ def move_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
     notice = None
     with notices_with_parts() as pushed:
         try:
-            saved = service(
-                participant=viewer.participant,
-                turn_id=turn.pk,
-                base_revision=form.cleaned_data["revision"],
-                answers=form.answers(),
-            )
+            with transaction.atomic():
+                saved = service(
+                    participant=viewer.participant,
+                    turn_id=turn.pk,
+                    base_revision=form.cleaned_data["revision"],
+                    answers=form.answers(),
+                )
+                # The versions this save left, read while it holds their rows: the form
+                # rendered below from the saved move is exactly that version's.
+                viewer = _player(request, exercise_id)
         except MoveConflict as exc:
             notice = ("warning", str(exc))
             form = _rebound(form, revision=exc.current_revision)
@@ -219,11 +223,9 @@ def move_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
             notice = ("danger", str(exc))
         else:
             # The form as every teammate would now fetch it: rendered once, sent to them.
-            viewer = _player(request, exercise_id)
             part = move_part(viewer.exercise, viewer.team, turn, saved)
             html = with_panel(rendered_parts(part)[part], viewer.exercise, viewer.team.key)
-            if current_teams(viewer.exercise, viewer.team):
-                pushed[viewer.team.key] = {"move": html}
+            pushed[viewer.team.key] = {"move": html}
             done = format_html(
                 '<div class="alert alert-success" role="alert">{}</div>',
                 "Move submitted." if submit else "Draft saved.",
@@ -289,10 +291,7 @@ def message_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
         lists = {team.key: messages_part(viewer.exercise, team) for team in teams}
         chat_form = chat_form_part(viewer.exercise, viewer.team)
         html = rendered_parts(*lists.values(), chat_form)
-        current = current_teams(viewer.exercise, *teams)
-        pushed.update(
-            {key: {"team-messages": html[part]} for key, part in lists.items() if key in current}
-        )
+        pushed.update({key: {"team-messages": html[part]} for key, part in lists.items()})
     context = {
         "messages_html": mark_safe(html[lists[viewer.team.key]]),  # noqa: S308 (our rendering)
         "chat_form_html": with_csrf_token(request, html[chat_form]),
