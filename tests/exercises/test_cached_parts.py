@@ -5,6 +5,7 @@ import html
 import re
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from tests.exercises.factories import (
@@ -16,7 +17,7 @@ from tests.exercises.factories import (
     save_draft,
 )
 from tests.questionnaires.test_validation import VALID
-from wargame.exercises.fragments import CSRF_PLACEHOLDER
+from wargame.exercises.fragments import CSRF_PLACEHOLDER, preview_key, waiting_key
 from wargame.exercises.models import Exercise, Team
 from wargame.exercises.panel import estimate_queued
 from wargame.exercises.preview import RUNS
@@ -327,6 +328,15 @@ def test_a_page_cached_before_its_estimate_was_ready_shows_it_once_ready(running
         page = _part(client, running, "page")
         assert "400 simulated games" in page
         assert 'id="preview-pending"' not in page
+
+    # The first load with the estimate stored the page again with it: later loads read the
+    # page alone, even once the panel itself has left the cache.
+    running.refresh_from_db()
+    package = re.search(r'data-package="(\w+)"', page).group(1)
+    cache.delete_many(
+        [preview_key(running, "japan", package), waiting_key(running, "japan", package)]
+    )
+    assert "400 simulated games" in _part(client, running, "page")
 
 
 def test_a_public_message_leaves_what_the_whole_exercise_shows_cached(running):

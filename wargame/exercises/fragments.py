@@ -113,20 +113,37 @@ class Page:
     expires: datetime | None = None
 
 
-def cached_page(request, key: str, render: Callable[[], Page]) -> str:
+def cached_page(
+    request,
+    key: str,
+    render: Callable[[], Page],
+    fill: Callable[[str], tuple[str, bool]] | None = None,
+) -> str:
     """The page for this response: from the cache when it is there and still current,
     otherwise rendered and stored. ``key`` must hold every version the page shows.
+
+    ``fill``: fills in, per response, what the page was stored without because it was not
+    ready then (a decision-support estimate), and says whether the page is then complete;
+    a page it completes is stored again, so that the next reader has nothing to fill in.
 
     A page with a one-time notice in it (Django messages) is neither read nor stored.
     """
     if len(get_messages(request)):
-        return _for_response(request, render().html)
+        page = render()
+        return _for_response(request, fill(page.html)[0] if fill else page.html)
     found = cache.get(key)
     if found is not None and (found[1] is None or found[1] > timezone.now()):
-        return _for_response(request, found[0])
-    page = render()
-    html = SERVER_NOW.sub(f'data-server-now="{NOW_PLACEHOLDER}"', page.html, count=1)
-    cache.set(key, (html, page.expires), FRAGMENT_SECONDS)
+        html, expires = found
+    else:
+        page = render()
+        html = SERVER_NOW.sub(f'data-server-now="{NOW_PLACEHOLDER}"', page.html, count=1)
+        expires = page.expires
+        cache.set(key, (html, expires), FRAGMENT_SECONDS)
+    if fill is not None:
+        filled, complete = fill(html)
+        if complete and filled != html:
+            cache.set(key, (filled, expires), FRAGMENT_SECONDS)
+        html = filled
     return _for_response(request, html)
 
 
@@ -166,18 +183,25 @@ def with_panel(
     ``only_ready``: fill in an estimate only, and otherwise leave the slot for the response
     (a page cached with its estimate in it needs no look for the panel when it is read).
     """
+    filled, complete = panel_filled(html, exercise, team_key)
+    return filled if complete or not only_ready else mark_safe(html)  # noqa: S308
+
+
+def panel_filled(html: str, exercise: Exercise, team_key: str) -> tuple[SafeString, bool]:
+    """``with_panel``, and whether the HTML is now complete: it has no panel to fill, or
+    its panel holds the estimate (not one that waits or asks for it)."""
     match = PACKAGE.search(html) if PANEL_SLOT in html else None
     if match is None:
-        return mark_safe(html)  # noqa: S308 (our own rendering)
+        return mark_safe(html), True  # noqa: S308 (our own rendering)
     package = match.group(1)
     ready, waiting = (
         preview_key(exercise, team_key, package),
         waiting_key(exercise, team_key, package),
     )
     found = cache.get_many([ready, waiting])
-    panel = found.get(ready) if only_ready else found.get(ready, found.get(waiting))
+    panel = found.get(ready, found.get(waiting))
     if panel is not None:
         html = html.replace(LOAD_SLOT, "").replace(PANEL_SLOT, panel)
-    elif not only_ready:
+    else:
         html = html.replace(LOAD_SLOT, "load, ").replace(PANEL_SLOT, WAITING_PANEL)
-    return mark_safe(html)  # noqa: S308 (our own rendering and the cached panel)
+    return mark_safe(html), ready in found  # noqa: S308 (our rendering and the cached panel)

@@ -20,6 +20,7 @@ from wargame.exercises.fragments import (
     cached_fragment,
     cached_page,
     cached_parts,
+    panel_filled,
     rendered_parts,
     team_version,
     with_csrf_token,
@@ -127,8 +128,14 @@ def team_page(request: HttpRequest, exercise_id: int) -> HttpResponse:
             request.get_host(),
         ]
     )
-    html = cached_page(request, key, lambda: _team_page(request, viewer))
-    return HttpResponse(with_panel(html, viewer.exercise, viewer.team.key))
+    exercise, team_key = viewer.exercise, viewer.team.key
+    html = cached_page(
+        request,
+        key,
+        lambda: _team_page(request, viewer),
+        fill=lambda html: panel_filled(html, exercise, team_key),
+    )
+    return HttpResponse(html)
 
 
 def _team_page(request: HttpRequest, viewer: Viewer) -> Page:
