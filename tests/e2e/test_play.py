@@ -1,5 +1,6 @@
 """A whole class in browsers: a facilitator and five players play two turns."""
 
+import math
 import re
 import threading
 import time
@@ -226,10 +227,13 @@ def test_the_control_room_keeps_up_with_a_busy_team_without_a_request_per_save(
         connection.close()
 
     saver = threading.Thread(target=eight_saves)
+    began = time.monotonic()
     saver.start()
     saver.join(timeout=30)
+    saving = time.monotonic() - began
 
-    # The last save shows within the refresh interval (2 s): fetched two or three times
-    # over the two seconds of saves, not once per save.
+    # The last save shows within the refresh interval (2 s): fetched once at the first save
+    # and at most once per interval after it, not once per save.
     expect(facilitator.locator("#control-status")).to_contain_text("rev. 8", timeout=TIMEOUT)
-    assert 1 <= len([u for u in asked if "/control/status/" in u]) <= 3
+    fetched = len([u for u in asked if "/control/status/" in u])
+    assert 1 <= fetched <= min(7, 2 + math.ceil(saving / 2))

@@ -20,6 +20,7 @@ from tests.exercises.factories import (
     answers,
     current_turn,
     join,
+    lock,
     make_exercise,
     save_draft,
     start,
@@ -281,7 +282,7 @@ async def _next(socket: WebsocketCommunicator, event: str) -> dict:
     raise AssertionError(f"no {event}")
 
 
-async def test_a_change_of_the_turn_brings_each_team_its_situation():
+async def test_a_change_of_the_turn_brings_each_team_its_situation(queued_tasks):
     world = await _world()
     exercise, turn = world["exercise"], world["turn"]
     await sync_to_async(save_draft)(world["bob"], turn, answers("japan", rationale="Bob's line"))
@@ -325,15 +326,55 @@ async def test_a_change_of_the_turn_brings_each_team_its_situation():
             await socket.disconnect()
 
 
-async def test_the_deadline_sweep_brings_each_team_its_situation():
+async def test_in_embedded_mode_a_change_of_the_turn_does_not_wait_for_estimates(eager_tasks):
+    """Tasks run in the web process there: the new turn's panels ask for their estimates
+    once the players have it, instead of the publish simulating every team's first."""
     world = await _world()
+    exercise, turn = world["exercise"], world["turn"]
+    sockets = {name: _socket(world, name) for name in ("bob",)}
+    assert (await sockets["bob"].connect(timeout=3))[0]
+    try:
+        assert await sync_to_async(lock)(turn)  # and adjudicated at once, in-process
+        control = sync_to_async(_client(world, "alice").post)
+        published = await control(f"/exercises/{exercise.pk}/review/publish/", {"turn": "1"})
+        assert published.status_code == 302
+        situation = (await _next(sockets["bob"], "turn.opened"))["parts"]["situation"]
+        assert "Your move for turn 2" in situation
+        assert 'hx-trigger="load, ' in situation and "simulated games" not in situation
+    finally:
+        for socket in sockets.values():
+            await socket.disconnect()
+
+
+async def _past_deadline(world: dict) -> None:
     await sync_to_async(type(world["turn"]).objects.filter(pk=world["turn"].pk).update)(
         deadline=timezone.now() - timedelta(seconds=1)
     )
+
+
+async def test_the_deadline_sweep_brings_each_team_its_situation():
+    world = await _world()
+    await _past_deadline(world)
     socket = _socket(world, "charlie")
     assert (await socket.connect(timeout=3))[0]
     try:
         assert await sync_to_async(lock_expired_turns)() == 1
+        heard = await _next(socket, "turn.locked")
+        assert "This turn is locked" in heard["parts"]["situation"]
+    finally:
+        await socket.disconnect()
+
+
+async def test_a_page_read_past_the_deadline_locks_and_brings_each_team_its_situation():
+    """Before the sweep comes by, the control room's next refresh locks the turn."""
+    world = await _world()
+    await _past_deadline(world)
+    socket = _socket(world, "charlie")
+    assert (await socket.connect(timeout=3))[0]
+    try:
+        url = f"/exercises/{world['exercise'].pk}/control/status/"
+        status = await sync_to_async(_client(world, "alice").get)(url)
+        assert "Adjudicating" in status.content.decode()
         heard = await _next(socket, "turn.locked")
         assert "This turn is locked" in heard["parts"]["situation"]
     finally:

@@ -9,9 +9,9 @@ moves the version of the exercise (for ``everyone``) or of the teams, in the cha
 transaction, and cached fragments are keyed by those versions (fragments.py). A cached
 fragment therefore never outlives a change its readers were told about.
 
-A view that renders, after the change, the part its readers would fetch may send the part
-with the notice instead (``notices_with_parts``): every teammate's browser then shows it
-without asking the server again.
+A view (or the deadline sweep) that renders, after the change, the part its readers would
+fetch may send the part with the notice instead (``notices_with_parts``): every teammate's
+browser then shows it without asking the server again.
 """
 
 import logging
@@ -82,7 +82,8 @@ def notices_with_parts() -> Iterator[Parts]:
     finally:
         _held.reset(token)
         for groups, event, data, own in held:
-            _send(groups, event, data, own | parts)
+            teams = own.keys() | parts.keys()
+            _send(groups, event, data, {t: {**own.get(t, {}), **parts.get(t, {})} for t in teams})
 
 
 def notices_held() -> bool:

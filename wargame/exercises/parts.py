@@ -5,12 +5,14 @@ stands, fragments.py), so that it can be rendered once: for the first reader, in
 cache, or by the request that made the change, and sent with the notice of it (notify.py).
 """
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from wargame.celery import app as celery_app
 from wargame.exercises.forms import MessageForm, MoveForm
 from wargame.exercises.fragments import (
     Part,
@@ -31,6 +33,9 @@ from wargame.exercises.selectors import (
     outcomes_for,
     team_messages,
 )
+from wargame.exercises.services.turns import turn_lock_if_expired
+
+logger = logging.getLogger(__name__)
 
 
 def move_form(
@@ -145,32 +150,50 @@ def situation_html(exercise: Exercise, team: Team, turn: Turn | None) -> str:
 
 @contextmanager
 def turn_change_pushed(exercise_id: int) -> Iterator[None]:
-    """Sends the notices of the block (a change of the turn: started, locked, published,
-    ended) with every team's situation, rendered here once.
+    """Sends the notices of the block, a change of the turn (the exercise started or ended,
+    a turn locked, published or re-opened), with every team's situation, rendered here once.
 
     Otherwise every browser of the class fetches it at the same moment, and the first
-    readers of each team all render it, none finding it in the cache yet.
+    readers of each team all render it, none finding it in the cache yet. Best effort, like
+    the notices: the change is committed; if the parts cannot be rendered, the notices go
+    alone and browsers fetch.
     """
     with notices_with_parts() as pushed:
         yield
         if notices_held():
-            pushed.update(_situations(exercise_id))
+            try:
+                pushed.update(_situations(exercise_id))
+            except Exception:
+                logger.exception("Situations of exercise %s not sent with the notice", exercise_id)
+
+
+def lock_if_expired(turn: Turn | None) -> Turn | None:
+    """``turn_lock_if_expired`` for a page being read: a page read past the deadline, before
+    the sweep, locks the turn, and the teams' situations go with the notice of it."""
+    if turn is None:
+        return None
+    with turn_change_pushed(turn.exercise_id):
+        return turn_lock_if_expired(turn)
 
 
 def _situations(exercise_id: int) -> Parts:
+    """The situation of every team that has players."""
     exercise = Exercise.objects.get(pk=exercise_id)
     turn = latest_turn(exercise)
     _prepare_panels(exercise, turn)
-    return {
-        team.key: {"situation": situation_html(exercise, team, turn)}
-        for team in exercise.teams.all()
-    }
+    teams = exercise.teams.filter(participants__isnull=False).distinct()
+    return {team.key: {"situation": situation_html(exercise, team, turn)} for team in teams}
 
 
 def _prepare_panels(exercise: Exercise, turn: Turn | None) -> None:
-    """Puts each team's decision-support panel for the package its form shows in the
-    cache, so that the form comes with it (fragments.with_panel) and no browser asks."""
-    if turn is None:
+    """Puts each team's decision-support panel for the package its open form shows in the
+    cache, or queues its estimate, so that the form comes with it (fragments.with_panel)
+    and no browser asks.
+
+    Not where tasks run in the web process (embedded mode): the estimates would be
+    simulated here, and every team would wait for all of them before hearing of the turn.
+    """
+    if turn is None or turn.status != Turn.Status.OPEN or celery_app.conf.task_always_eager:
         return
     scenario = get_scenario(exercise.scenario_slug)
     url = reverse("exercises:preview", args=[exercise.pk])

@@ -55,6 +55,7 @@ def _open_move(participant: Participant, turn_id: int) -> tuple[Turn, Move]:
         .select_for_update(of=("self",))
         .get(turn=turn, team_id=participant.team_id)
     )
+    move.turn = turn  # as locked here: the move's page shows it
     return turn, move
 
 

@@ -1,5 +1,7 @@
 """The facilitator's pages: exercises, control room, review, links."""
 
+from contextlib import nullcontext
+
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from wargame.exercises.access import Role, get_viewer
 from wargame.exercises.forms import AdjustForm, ExerciseForm, ExtendForm, NarrativeForm
 from wargame.exercises.models import Exercise, Turn
-from wargame.exercises.parts import turn_change_pushed
+from wargame.exercises.parts import lock_if_expired, turn_change_pushed
 from wargame.exercises.scenarios import get_scenario
 from wargame.exercises.selectors import latest_turn, messages_for, move_statuses, roster
 from wargame.exercises.services.audit import facilitator_actor
@@ -26,7 +28,6 @@ from wargame.exercises.services.turns import (
     turn_edit_narrative,
     turn_extend,
     turn_lock,
-    turn_lock_if_expired,
     turn_pause,
     turn_publish,
     turn_reopen,
@@ -107,7 +108,7 @@ def links(request: HttpRequest, exercise_id: int) -> HttpResponse:
 
 
 def _control_context(request: HttpRequest, exercise: Exercise) -> dict:
-    turn = turn_lock_if_expired(latest_turn(exercise))
+    turn = lock_if_expired(latest_turn(exercise))
     statuses = move_statuses(turn)
     teams = roster(exercise)
     for entry in teams:
@@ -167,6 +168,8 @@ def _current(exercise: Exercise) -> Turn | None:
 
 # Controls that act on the current turn: their forms post the number of the turn they showed.
 TURN_CONTROLS = {"lock", "pause", "resume", "extend", "reopen"}
+# Controls that change what every team's situation shows: their notices bring it.
+TURN_CHANGES = {"start", "end", "lock", "reopen"}
 
 
 @login_required
@@ -176,8 +179,9 @@ def control_action(request: HttpRequest, exercise_id: int, action: str) -> HttpR
     exercise, user = viewer.exercise, request.user
     form = ExtendForm(request.POST or None)
     minutes = form.cleaned_data["minutes"] if form.is_valid() else 5
+    pushing = turn_change_pushed(exercise.pk) if action in TURN_CHANGES else nullcontext()
     try:
-        with turn_change_pushed(exercise.pk):
+        with pushing:
             _control(exercise, user, action, request.POST.get("turn"), minutes)
     except ServiceError as exc:
         messages.error(request, str(exc))

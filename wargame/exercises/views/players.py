@@ -31,6 +31,7 @@ from wargame.exercises.notify import notices_with_parts
 from wargame.exercises.parts import (
     chat_form_part,
     history_part,
+    lock_if_expired,
     messages_part,
     move_context,
     move_form,
@@ -42,7 +43,6 @@ from wargame.exercises.selectors import latest_turn
 from wargame.exercises.services.errors import InvalidAnswers, MoveConflict, ServiceError
 from wargame.exercises.services.messages import message_send
 from wargame.exercises.services.moves import move_save_draft, move_submit, participant_join
-from wargame.exercises.services.turns import turn_lock_if_expired
 
 
 def _join_rate_per_address(group, request) -> str:
@@ -141,7 +141,7 @@ def team_page(request: HttpRequest, exercise_id: int) -> HttpResponse:
 def _team_page(request: HttpRequest, viewer: Viewer) -> Page:
     turn = latest_turn(viewer.exercise)
     status = turn and turn.status
-    turn = turn_lock_if_expired(turn)
+    turn = lock_if_expired(turn)
     if turn and turn.status != status:
         # Reading the page locked the turn: the versions the parts are cached by moved.
         viewer = _player(request, viewer.exercise.pk)
@@ -230,7 +230,7 @@ def move_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
             notice = ("danger", str(exc))
         else:
             # The form as every teammate would now fetch it: rendered once, sent to them.
-            part = move_part(viewer.exercise, viewer.team, turn, saved)
+            part = move_part(viewer.exercise, viewer.team, saved.turn, saved)
             html = with_panel(rendered_parts(part)[part], viewer.exercise, viewer.team.key)
             pushed[viewer.team.key] = {"move": html}
             done = format_html(

@@ -7,9 +7,9 @@ from django.views.decorators.http import require_GET
 from wargame.engine import WorldState, classify
 from wargame.exercises.access import get_viewer, remember_observer
 from wargame.exercises.models import Exercise, Message
+from wargame.exercises.parts import lock_if_expired
 from wargame.exercises.scenarios import get_scenario
 from wargame.exercises.selectors import charts_for, current_turn, exercise_turns, outcomes_for
-from wargame.exercises.services.turns import turn_lock_if_expired
 
 
 @require_GET
@@ -28,7 +28,7 @@ def _projector_context(exercise: Exercise) -> dict:
     public = exercise.messages.filter(channel=Message.Channel.PUBLIC).select_related("sender_team")
     return {
         "exercise": exercise,
-        "turn": turn_lock_if_expired(current_turn(turns)),
+        "turn": lock_if_expired(current_turn(turns)),
         "outcomes": outcomes_for(exercise, turns),
         "charts": charts_for(exercise, turns),
         "statements": list(public.order_by("-created_at", "-id")[:8]),
