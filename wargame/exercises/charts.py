@@ -4,6 +4,7 @@ The same SVG goes into pages and reports. pygal embeds a configuration script fo
 tooltips; it is removed, as pages allow no inline script.
 """
 
+import re
 from uuid import uuid4
 from xml.etree import ElementTree
 
@@ -14,6 +15,10 @@ from pygal.style import DefaultStyle
 from wargame.engine import Scenario
 
 SVG_NS = "http://www.w3.org/2000/svg"
+SHARED_CLASS = "indicator-chart"
+_ROOT = re.compile(r'id="(chart-[0-9a-f]+)" class="pygal-chart"')
+_STYLE = re.compile(r"<style[^>]*>.*?</style>", re.S)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 
 def _svg(chart: pygal.Line) -> str:
@@ -59,3 +64,29 @@ def indicator_charts(
     if cache_key:
         cache.set(cache_key, charts, 3600)
     return charts
+
+
+def sharing_one_style(charts: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The charts as a page shows them together, with one style sheet.
+
+    pygal writes a style sheet into each chart (5 KB: the same rules, each under its own
+    chart's id; the chart with the most lines has all the others have). A page of five
+    carried it five times. Here every chart takes a class instead of its id and the fullest
+    sheet stays, once: a style sheet inside an SVG applies to the whole page.
+    """
+    shared = []
+    for chart in charts:
+        svg = _COMMENT.sub("", chart["svg"])
+        if root := _ROOT.search(svg):
+            chart_id = root.group(1)
+            svg = svg.replace(root.group(0), f'class="pygal-chart {SHARED_CLASS}"', 1)
+            svg = svg.replace(f"#{chart_id}", f".{SHARED_CLASS}")
+        shared.append({**chart, "svg": svg})
+    if not shared:
+        return shared
+    sheets = [_STYLE.search(chart["svg"]) for chart in shared]
+    fullest = max(range(len(shared)), key=lambda n: len(sheets[n].group(0)) if sheets[n] else 0)
+    return [
+        chart if n == fullest else {**chart, "svg": _STYLE.sub("", chart["svg"], count=1)}
+        for n, chart in enumerate(shared)
+    ]

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from wargame.exercises.access import Viewer
-from wargame.exercises.charts import indicator_charts
+from wargame.exercises.charts import indicator_charts, sharing_one_style
 from wargame.exercises.models import Exercise, Message, Move, Participant, Team, Turn
 from wargame.exercises.scenarios import get_scenario
 
@@ -47,7 +47,8 @@ def charts_for(exercise: Exercise, turns: list[Turn]) -> list[dict[str, str]]:
     published = [turn for turn in turns if turn.status == Turn.Status.PUBLISHED]
     history = [turns[0].state_before["indicators"]] if turns else [exercise.state["indicators"]]
     history += [turn.state_after["indicators"] for turn in published]
-    return indicator_charts(scenario, history, cache_key=f"charts:{exercise.pk}:{len(published)}")
+    charts = indicator_charts(scenario, history, cache_key=f"charts:{exercise.pk}:{len(published)}")
+    return sharing_one_style(charts)
 
 
 def outcomes_for(exercise: Exercise, turns: list[Turn]) -> list[Outcome]:
