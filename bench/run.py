@@ -671,7 +671,7 @@ def main() -> None:
         # decision-support simulations use what the pages leave.
         stack.start(
             "worker",
-            ["nice", "-n", "10", *celery, "worker", "--concurrency", "2", "--loglevel", "WARNING",
+            ["nice", "-n", "19", *celery, "worker", "--concurrency", "2", "--loglevel", "WARNING",
              "--without-gossip", "--without-mingle", "--hostname", f"bench-{port}@%h"],
             server_env,
         )  # fmt: skip
