@@ -346,35 +346,26 @@ async def test_in_embedded_mode_a_change_of_the_turn_does_not_wait_for_estimates
             await socket.disconnect()
 
 
-async def _past_deadline(world: dict) -> None:
+def _sweep(world: dict) -> None:
+    assert lock_expired_turns() == 1
+
+
+def _control_room_refreshes(world: dict) -> None:
+    url = f"/exercises/{world['exercise'].pk}/control/status/"
+    assert "Adjudicating" in _client(world, "alice").get(url).content.decode()
+
+
+@pytest.mark.parametrize("locks", [_sweep, _control_room_refreshes])
+async def test_a_turn_locked_at_its_deadline_brings_each_team_its_situation(locks):
+    """By the sweep, or by a page read past the deadline before the sweep comes by."""
+    world = await _world()
     await sync_to_async(type(world["turn"]).objects.filter(pk=world["turn"].pk).update)(
         deadline=timezone.now() - timedelta(seconds=1)
     )
-
-
-async def test_the_deadline_sweep_brings_each_team_its_situation():
-    world = await _world()
-    await _past_deadline(world)
     socket = _socket(world, "charlie")
     assert (await socket.connect(timeout=3))[0]
     try:
-        assert await sync_to_async(lock_expired_turns)() == 1
-        heard = await _next(socket, "turn.locked")
-        assert "This turn is locked" in heard["parts"]["situation"]
-    finally:
-        await socket.disconnect()
-
-
-async def test_a_page_read_past_the_deadline_locks_and_brings_each_team_its_situation():
-    """Before the sweep comes by, the control room's next refresh locks the turn."""
-    world = await _world()
-    await _past_deadline(world)
-    socket = _socket(world, "charlie")
-    assert (await socket.connect(timeout=3))[0]
-    try:
-        url = f"/exercises/{world['exercise'].pk}/control/status/"
-        status = await sync_to_async(_client(world, "alice").get)(url)
-        assert "Adjudicating" in status.content.decode()
+        await sync_to_async(locks)(world)
         heard = await _next(socket, "turn.locked")
         assert "This turn is locked" in heard["parts"]["situation"]
     finally:

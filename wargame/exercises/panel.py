@@ -23,21 +23,25 @@ from wargame.exercises.preview import (
     preview_if_ready,
 )
 from wargame.exercises.scenarios import get_scenario
+from wargame.exercises.selectors import newest_turn
 
 # A waiting panel is told when its estimate is ready (live.js); without a live connection it
 # asks again by itself this often.
 ASK_AGAIN_SECONDS = 10
 
 
-def panel_html(exercise: Exercise, team_key: str, move: Move, *, again: str) -> str:
+def panel_html(
+    exercise: Exercise, team_key: str, move: Move, *, turn: Turn | None, again: str
+) -> str:
     """The panel for the team's package as all its readers get it: from the cache, or made
     now. While a worker simulates the package it says so and waits for the estimate, or asks
-    ``again`` (a URL that gives the same package) after a while."""
+    ``again`` (a URL that gives the same package) after a while. ``turn``: the exercise's
+    newest."""
     package = package_key(move)
     html = cache.get(preview_key(exercise, team_key, package))
     if html is not None:
         return html
-    context = panel_context(exercise, get_scenario(exercise.scenario_slug), move)
+    context = panel_context(exercise, get_scenario(exercise.scenario_slug), move, turn)
     if context.get("pending"):
         context.update(again=again, package=package, ask_again_seconds=ASK_AGAIN_SECONDS)
     html = render_to_string("exercises/_preview.html", context)
@@ -49,11 +53,11 @@ def panel_html(exercise: Exercise, team_key: str, move: Move, *, again: str) -> 
     return html
 
 
-def panel_context(exercise: Exercise, scenario: Scenario, move: Move) -> dict:
-    """What the panel shows; keyed by the exercise's version, as every change of the turn's
-    status, the published state or the decision-support switch moves it. While a worker
-    simulates the package the panel says so and waits (never cached)."""
-    turn = exercise.turn_set.order_by("-number").first()
+def panel_context(exercise: Exercise, scenario: Scenario, move: Move, turn: Turn | None) -> dict:
+    """What the panel shows for the exercise's newest turn; keyed by the exercise's version,
+    as every change of the turn's status, the published state or the decision-support switch
+    moves it. While a worker simulates the package the panel says so and waits (never
+    cached)."""
     if not exercise.decision_support:
         return {"exercise": exercise, "unavailable": "off"}
     if (
@@ -91,7 +95,7 @@ def estimate_queued(*, turn_id: int, team: str, actions: list[list], runs: int) 
     cached_estimate(exercise, turn, scenario, Move(team), runs=runs)
     cached_estimate(exercise, turn, scenario, move, runs=runs)
     package = package_key(move)
-    context = panel_context(exercise, scenario, move)
+    context = panel_context(exercise, scenario, move, newest_turn(exercise))
     html = None if context.get("pending") else cache_panel(exercise, team, package, context)
     if html and not Exercise.objects.filter(pk=exercise.pk, version=exercise.version).exists():
         html = None

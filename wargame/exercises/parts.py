@@ -200,4 +200,5 @@ def _prepare_panels(exercise: Exercise, turn: Turn | None) -> None:
     for move in Move.objects.filter(turn=turn).select_related("team"):
         shown = MoveForm.initial_from(move.answers, move.revision)
         package = package_from_form(scenario, move.team.key, shown)
-        panel_html(exercise, move.team.key, package, again=f"{url}?{package_query(package)}")
+        again = f"{url}?{package_query(package)}"
+        panel_html(exercise, move.team.key, package, turn=turn, again=again)

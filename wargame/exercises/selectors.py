@@ -33,6 +33,11 @@ def current_turn(turns: list[Turn]) -> Turn | None:
     return turns[-1] if turns else None
 
 
+def newest_turn(exercise: Exercise) -> Turn | None:
+    """The exercise's newest turn, whole: with the state it started from."""
+    return exercise.turn_set.order_by("-number").first()
+
+
 def latest_turn(exercise: Exercise) -> Turn | None:
     """The exercise's newest turn, without its states and adjudication (large JSON)."""
     return (

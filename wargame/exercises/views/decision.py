@@ -7,6 +7,7 @@ from wargame.exercises.access import Role, get_viewer
 from wargame.exercises.panel import panel_html
 from wargame.exercises.preview import package_from_form
 from wargame.exercises.scenarios import get_scenario
+from wargame.exercises.selectors import newest_turn
 
 
 @require_GET
@@ -14,7 +15,8 @@ def preview(request: HttpRequest, exercise_id: int) -> HttpResponse:
     viewer = get_viewer(request, exercise_id, Role.PLAYER)
     exercise = viewer.exercise
     move = package_from_form(get_scenario(exercise.scenario_slug), viewer.team.key, request.GET)
-    html = panel_html(exercise, viewer.team.key, move, again=request.get_full_path())
+    turn = newest_turn(exercise)
+    html = panel_html(exercise, viewer.team.key, move, turn=turn, again=request.get_full_path())
     response = HttpResponse(html)
     response["Cache-Control"] = "private, no-store"
     return response

@@ -15,7 +15,13 @@ from wargame.exercises.forms import AdjustForm, ExerciseForm, ExtendForm, Narrat
 from wargame.exercises.models import Exercise, Turn
 from wargame.exercises.parts import lock_if_expired, turn_change_pushed
 from wargame.exercises.scenarios import get_scenario
-from wargame.exercises.selectors import latest_turn, messages_for, move_statuses, roster
+from wargame.exercises.selectors import (
+    latest_turn,
+    messages_for,
+    move_statuses,
+    newest_turn,
+    roster,
+)
 from wargame.exercises.services.audit import facilitator_actor
 from wargame.exercises.services.decision_support import exercise_set_decision_support
 from wargame.exercises.services.errors import ServiceError
@@ -162,10 +168,6 @@ def control_messages(request: HttpRequest, exercise_id: int) -> HttpResponse:
     return render(request, "exercises/_messages.html", {"messages_list": messages_for(viewer)})
 
 
-def _current(exercise: Exercise) -> Turn | None:
-    return exercise.turn_set.order_by("-number").first()
-
-
 # Controls that act on the current turn: their forms post the number of the turn they showed.
 TURN_CONTROLS = {"lock", "pause", "resume", "extend", "reopen"}
 # Controls that change what every team's situation shows: their notices bring it.
@@ -220,7 +222,7 @@ def _control(exercise: Exercise, user, action: str, shown_turn: str | None, minu
 def review(request: HttpRequest, exercise_id: int) -> HttpResponse:
     viewer = _facilitator(request, exercise_id)
     exercise = viewer.exercise
-    turn = _current(exercise)
+    turn = newest_turn(exercise)
     scenario = get_scenario(exercise.scenario_slug)
     context = {"exercise": exercise, "turn": turn, "scenario": scenario}
     if turn and turn.status == Turn.Status.ADJUDICATED:
@@ -258,7 +260,7 @@ def review_action(request: HttpRequest, exercise_id: int, action: str) -> HttpRe
     exercise, user = viewer.exercise, request.user
     scenario = get_scenario(exercise.scenario_slug)
     try:
-        if _current(exercise) is None:
+        if newest_turn(exercise) is None:
             raise ServiceError("Nothing to review yet.")
         if action not in ("narrative", "adjust", "publish"):
             raise ServiceError("Unknown review action.")
