@@ -37,8 +37,11 @@ def team_group(exercise_id: int, team_key: str) -> str:
     return f"ex-{exercise_id}-team-{team_key}"
 
 
+CONTROL_SUFFIX = "-control"
+
+
 def control_group(exercise_id: int) -> str:
-    return f"ex-{exercise_id}-control"
+    return f"ex-{exercise_id}{CONTROL_SUFFIX}"
 
 
 Parts = dict[str, dict[str, str]]  # team key -> element id -> HTML
@@ -50,15 +53,25 @@ def _send(groups: list[str], event: str, data: dict, parts: Parts | None = None)
     if held is not None:
         held.append((groups, event, data, parts or {}))
         return
-    layer = get_channel_layer()
     message = {"type": "notify", "event": event, **data}
-    if parts:
-        message["team_parts"] = parts  # each player's connection passes on its team's only
+    # One hand-off to the event loop for all the groups, not one per group.
+    async_to_sync(_group_send)(groups, message, parts or {})
+
+
+async def _group_send(groups: list[str], message: dict, parts: Parts) -> None:
+    layer = get_channel_layer()
     for group in groups:
+        sent = message
+        if parts and not group.endswith(CONTROL_SUFFIX):
+            # Each player's connection passes on its team's parts only; the control room
+            # has no use for them.
+            sent = {**message, "team_parts": parts}
         try:
-            async_to_sync(layer.group_send)(group, message)
+            await layer.group_send(group, sent)
         except Exception:
-            logger.warning("Live update %s to %s not delivered", event, group, exc_info=True)
+            logger.warning(
+                "Live update %s to %s not delivered", message["event"], group, exc_info=True
+            )
 
 
 @contextmanager

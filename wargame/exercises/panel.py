@@ -6,6 +6,7 @@ The worker that simulated a package renders the panel and sends it with the team
 only when it reads a package no worker has announced yet.
 """
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from django.core.cache import cache
@@ -31,17 +32,22 @@ ASK_AGAIN_SECONDS = 10
 
 
 def panel_html(
-    exercise: Exercise, team_key: str, move: Move, *, turn: Turn | None, again: str
+    exercise: Exercise,
+    team_key: str,
+    move: Move,
+    *,
+    turn: Callable[[], Turn | None],
+    again: str,
 ) -> str:
     """The panel for the team's package as all its readers get it: from the cache, or made
     now. While a worker simulates the package it says so and waits for the estimate, or asks
-    ``again`` (a URL that gives the same package) after a while. ``turn``: the exercise's
-    newest."""
+    ``again`` (a URL that gives the same package) after a while. ``turn`` gives the
+    exercise's newest turn; it is read only when the panel is not in the cache."""
     package = package_key(move)
     html = cache.get(preview_key(exercise, team_key, package))
     if html is not None:
         return html
-    context = panel_context(exercise, get_scenario(exercise.scenario_slug), move, turn)
+    context = panel_context(exercise, get_scenario(exercise.scenario_slug), move, turn())
     if context.get("pending"):
         context.update(again=again, package=package, ask_again_seconds=ASK_AGAIN_SECONDS)
     html = render_to_string("exercises/_preview.html", context)

@@ -201,4 +201,4 @@ def _prepare_panels(exercise: Exercise, turn: Turn | None) -> None:
         shown = MoveForm.initial_from(move.answers, move.revision)
         package = package_from_form(scenario, move.team.key, shown)
         again = f"{url}?{package_query(package)}"
-        panel_html(exercise, move.team.key, package, turn=turn, again=again)
+        panel_html(exercise, move.team.key, package, turn=lambda: turn, again=again)

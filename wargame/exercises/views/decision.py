@@ -15,8 +15,13 @@ def preview(request: HttpRequest, exercise_id: int) -> HttpResponse:
     viewer = get_viewer(request, exercise_id, Role.PLAYER)
     exercise = viewer.exercise
     move = package_from_form(get_scenario(exercise.scenario_slug), viewer.team.key, request.GET)
-    turn = newest_turn(exercise)
-    html = panel_html(exercise, viewer.team.key, move, turn=turn, again=request.get_full_path())
+    html = panel_html(
+        exercise,
+        viewer.team.key,
+        move,
+        turn=lambda: newest_turn(exercise),
+        again=request.get_full_path(),
+    )
     response = HttpResponse(html)
     response["Cache-Control"] = "private, no-store"
     return response
