@@ -157,13 +157,10 @@ if REDIS_URL:
     CELERY_RESULT_BACKEND = REDIS_URL
     CHANNEL_LAYERS = {
         "default": {
-            # Redis pub/sub: a notice is serialized and published once per group, and each
-            # websocket process receives it once, for all of its browsers in the group. The
-            # list-based layer wrote a copy per browser (parts of pages included) and drops
-            # what exceeds a channel's capacity; a lost notice is caught up on reconnect
-            # either way (bench/README.md).
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # A browser's channel holds up to this many notifications while its consumer is
+            # busy; beyond it channels-redis drops them silently (the default is 100).
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": env.int("CHANNEL_CAPACITY", 1000)},
         }
     }
     CACHES = {

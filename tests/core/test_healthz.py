@@ -27,13 +27,13 @@ def test_all_services_up_answers_200(client, celery_worker):
     assert checks["database"]["ok"]
     assert checks["redis"] == {**checks["redis"], "ok": True, "configured": True}
     assert checks["celery_workers"]["workers"], "the running worker answered the ping"
-    assert checks["channel_layer"]["backend"] == "RedisPubSubChannelLayer"
+    assert checks["channel_layer"]["backend"] == "RedisChannelLayer"
 
 
 def test_redis_on_a_closed_port_answers_503_without_crashing(client, redis_url):
     closed_layer = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {"hosts": [CLOSED]},
         }
     }

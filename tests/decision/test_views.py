@@ -2,11 +2,9 @@
 facilitator's switch, with its audit trail."""
 
 import asyncio
-import contextlib
-import queue
-import threading
 
 import pytest
+from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.test import Client
 from django.urls import reverse
@@ -53,28 +51,11 @@ def _embedded(request):
 
 def _listen(exercise, team_key: str):
     """A browser of the team, as the channel layer sees it: returns its next message, or
-    raises queue.Empty when none comes within ``timeout`` seconds. It listens from an
-    event loop of its own, as a websocket process does: a subscription belongs to its loop.
-    """
+    raises TimeoutError when none comes within ``timeout`` seconds."""
     layer = get_channel_layer()
-    heard: queue.Queue = queue.Queue()
-    subscribed = threading.Event()
-
-    async def listen() -> None:
-        channel = await layer.new_channel()
-        await layer.group_add(team_group(exercise.pk, team_key), channel)
-        subscribed.set()
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(LISTEN_SECONDS):
-                while True:
-                    heard.put(await layer.receive(channel))
-
-    threading.Thread(target=asyncio.run, args=(listen(),), daemon=True).start()
-    assert subscribed.wait(5), "the listener subscribed to the team's group"
-    return lambda timeout=30: heard.get(timeout=timeout)
-
-
-LISTEN_SECONDS = 60
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(team_group(exercise.pk, team_key), channel)
+    return lambda timeout=30: async_to_sync(asyncio.wait_for)(layer.receive(channel), timeout)
 
 
 def _package_of(exercise, ticked: dict) -> str:
@@ -115,7 +96,7 @@ def test_teammates_waiting_for_the_same_package_queue_one_simulation(celery_work
     for client in (bea, bob):
         client.get(_url(exercise), TICKED)  # still waiting, or already estimated
     assert next_message()["package"] == _package_of(exercise, TICKED)
-    with pytest.raises(queue.Empty):
+    with pytest.raises(TimeoutError):
         next_message(timeout=2)  # one simulation, so one notice
 
 

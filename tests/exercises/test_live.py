@@ -112,7 +112,7 @@ async def test_who_may_listen_to_an_exercise(persona, accepted):
 async def test_a_player_hears_own_teams_drafts_and_not_the_others():
     world = await _world()
     if settings.REDIS_URL:
-        assert type(get_channel_layer()).__name__ == "RedisPubSubChannelLayer"
+        assert type(get_channel_layer()).__name__ == "RedisChannelLayer"
     bob, alice, olivia = _socket(world, "bob"), _socket(world, "alice"), _socket(world, "olivia")
     for socket in (alice, olivia, bob):
         assert (await socket.connect(timeout=3))[0]

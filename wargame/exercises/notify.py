@@ -54,8 +54,11 @@ def _send(groups: list[str], event: str, data: dict, parts: Parts | None = None)
         held.append((groups, event, data, parts or {}))
         return
     message = {"type": "notify", "event": event, **data}
-    # One hand-off to the event loop for all the groups, not one per group.
-    async_to_sync(_group_send)(groups, message, parts or {})
+    try:
+        # One hand-off to the event loop for all the groups, not one per group.
+        async_to_sync(_group_send)(groups, message, parts or {})
+    except Exception:
+        logger.warning("Live update %s to %s not delivered", event, groups, exc_info=True)
 
 
 async def _group_send(groups: list[str], message: dict, parts: Parts) -> None:
