@@ -37,11 +37,8 @@ def team_group(exercise_id: int, team_key: str) -> str:
     return f"ex-{exercise_id}-team-{team_key}"
 
 
-CONTROL_SUFFIX = "-control"
-
-
 def control_group(exercise_id: int) -> str:
-    return f"ex-{exercise_id}{CONTROL_SUFFIX}"
+    return f"ex-{exercise_id}-control"
 
 
 Parts = dict[str, dict[str, str]]  # team key -> element id -> HTML
@@ -65,7 +62,7 @@ async def _group_send(groups: list[str], message: dict, parts: Parts) -> None:
     layer = get_channel_layer()
     for group in groups:
         sent = message
-        if parts and not group.endswith(CONTROL_SUFFIX):
+        if parts and group != control_group(message["exercise"]):
             # Each player's connection passes on its team's parts only; the control room
             # has no use for them.
             sent = {**message, "team_parts": parts}

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from wargame.exercises.access import Viewer
@@ -132,16 +132,16 @@ def _last_messages(exercise: Exercise, visible: Q) -> list[MessageLine]:
     rows = (
         Message.objects.filter(visible, exercise=exercise)
         .order_by("-created_at", "-id")
-        .values_list(
+        .values(
             "channel",
             "created_at",
             "body",
-            "sender__display_name",
-            "sender_team__name",
-            "recipient_team__name",
+            sender_name=F("sender__display_name"),
+            sender_team_name=F("sender_team__name"),
+            recipient_team_name=F("recipient_team__name"),
         )[:MESSAGE_LIMIT]
     )
-    return [MessageLine(*row) for row in reversed(rows)]
+    return [MessageLine(**row) for row in reversed(rows)]
 
 
 def roster(exercise: Exercise) -> list[dict]:

@@ -1,6 +1,6 @@
-"""The lines of a message list, written in Python: every message sent re-renders its
-readers' lists (sixty lines each), and the template language's loop was most of a chat
-message's time (bench/README.md)."""
+"""The lines of a message list, written in Python: every message sent renders its readers'
+lists again (sixty lines each), and the template language's loop was the larger part of
+that (bench/README.md)."""
 
 from django import template
 from django.template.defaultfilters import linebreaksbr
@@ -25,7 +25,7 @@ def message_lines(messages: list[MessageLine]) -> SafeString:
 
 def _line(m: MessageLine) -> str:
     return format_html(
-        '<li class="message message-{}">\n'
+        '<li class="message message-{} mb-1">\n'
         '    <span class="text-body-secondary">{}</span>\n'
         "    <strong>{}</strong>\n    {}\n"
         '    <span class="message-body">{}</span>\n  </li>',
@@ -37,17 +37,17 @@ def _line(m: MessageLine) -> str:
     )
 
 
-def _sender(m: MessageLine) -> str:
+def _sender(m: MessageLine) -> SafeString:
     if m.sender_name is None:
-        return "White cell"
+        return SafeString("White cell")
     return format_html("{} ({})", m.sender_name, m.sender_team_name)
 
 
-def _badge(m: MessageLine) -> str:
+def _badge(m: MessageLine) -> SafeString:
     if m.channel == Message.Channel.PRIVATE:
         return format_html(
             '<span class="badge text-bg-secondary">to {}</span>', m.recipient_team_name
         )
     if m.channel == Message.Channel.PUBLIC:
         return SafeString('<span class="badge text-bg-info">public</span>')
-    return ""
+    return SafeString("")
