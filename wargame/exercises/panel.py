@@ -24,7 +24,6 @@ from wargame.exercises.preview import (
     preview_if_ready,
 )
 from wargame.exercises.scenarios import get_scenario
-from wargame.exercises.selectors import newest_turn
 
 # A waiting panel is told when its estimate is ready (live.js); without a live connection it
 # asks again by itself this often.
@@ -101,7 +100,9 @@ def estimate_queued(*, turn_id: int, team: str, actions: list[list], runs: int) 
     cached_estimate(exercise, turn, scenario, Move(team), runs=runs)
     cached_estimate(exercise, turn, scenario, move, runs=runs)
     package = package_key(move)
-    context = panel_context(exercise, scenario, move, newest_turn(exercise))
+    # An open turn is the newest; should a newer one open meanwhile, the version check
+    # below keeps this panel from being sent.
+    context = panel_context(exercise, scenario, move, turn)
     html = None if context.get("pending") else cache_panel(exercise, team, package, context)
     if html and not Exercise.objects.filter(pk=exercise.pk, version=exercise.version).exists():
         html = None
