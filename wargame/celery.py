@@ -10,6 +10,7 @@ from functools import cached_property
 
 from celery import Celery
 from celery.app import backends
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wargame.settings")
 
@@ -35,3 +36,11 @@ class WargameCelery(Celery):
 app = WargameCelery("wargame")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def _load_scenarios(**kwargs) -> None:
+    """Before the pool forks: every worker process starts with the packs read."""
+    from wargame.exercises.scenarios import shipped_scenarios
+
+    shipped_scenarios()

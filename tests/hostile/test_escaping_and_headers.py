@@ -96,16 +96,28 @@ def test_every_form_needs_its_csrf_token(game):
     assert not Participant.objects.filter(display_name="Forged").exists()
 
 
-def test_the_session_key_is_cycled_at_join(game, client):
-    client.get("/join/")
+def _planted_session_key(client) -> str:
     session = client.session
     session["probe"] = 1
     session.save()
-    before = session.session_key
-    client.cookies["sessionid"] = before
+    client.cookies["sessionid"] = session.session_key
+    return session.session_key
+
+
+def test_the_session_key_is_cycled_at_join(game, client):
+    client.get("/join/")
+    before = _planted_session_key(client)
     code = game["teams"]["china"].join_code
     assert client.post(f"/join/{code}/", {"display_name": "Dana"}).status_code == 302
     assert client.cookies["sessionid"].value != before
+
+
+def test_the_session_key_is_cycled_at_rejoin(game, client):
+    token = game["bob_participant"].rejoin_token
+    before = _planted_session_key(client)
+    assert client.get(f"/rejoin/{token}/").status_code == 302
+    assert client.cookies["sessionid"].value != before
+    assert client.get(f"/play/{game['exercise'].pk}/").status_code == 200
 
 
 @override_settings(JOIN_RATE_PER_ADDRESS="5/m")

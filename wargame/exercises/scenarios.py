@@ -16,8 +16,14 @@ def get_scenario(slug: str) -> Scenario:
     return load_scenario(path)
 
 
+def shipped_scenarios() -> list[Scenario]:
+    """Every pack the kit ships, loaded once per process.
+
+    Web and worker processes load them as they start, so that the first student a fresh
+    process serves does not wait while it reads the packs.
+    """
+    return [get_scenario(path.stem) for path in sorted(SCENARIO_DIR.glob("*.yaml"))]
+
+
 def scenario_choices() -> list[tuple[str, str]]:
-    return [
-        (scenario.id, scenario.title)
-        for scenario in (get_scenario(path.stem) for path in sorted(SCENARIO_DIR.glob("*.yaml")))
-    ]
+    return [(scenario.id, scenario.title) for scenario in shipped_scenarios()]

@@ -91,8 +91,7 @@ def join_team(request: HttpRequest, code: str) -> HttpResponse:
         except ServiceError as exc:
             form.add_error("display_name", str(exc))
         else:
-            request.session.cycle_key()
-            remember_player(request.session, participant)
+            _sign_in(request, participant)
             messages.success(
                 request,
                 "Welcome. To come back from another browser, use your personal rejoin link "
@@ -105,9 +104,20 @@ def join_team(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def rejoin(request: HttpRequest, token: str) -> HttpResponse:
     participant = get_object_or_404(Participant, rejoin_token=token)
-    request.session.cycle_key()
-    remember_player(request.session, participant)
+    _sign_in(request, participant)
     return redirect("exercises:team", participant.exercise_id)
+
+
+def _sign_in(request: HttpRequest, participant: Participant) -> None:
+    """This browser plays as ``participant`` from now on.
+
+    A session that already has a key is given a new one, so that a key planted in the
+    browser beforehand is worthless; a new session gets its first key when it is saved, so
+    a whole class arriving writes each session once, not twice.
+    """
+    if request.session.session_key:
+        request.session.cycle_key()
+    remember_player(request.session, participant)
 
 
 def _player(request: HttpRequest, exercise_id: int) -> Viewer:
