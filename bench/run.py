@@ -667,14 +667,17 @@ def main() -> None:
             [*uvicorn, "--port", str(bare_port), "bench.bare_app:application"],
             {**server_env, "DJANGO_SETTINGS_MODULE": "bench.settings_bare"},
         )
-        # As in the Procfile: the worker yields the CPU to the web processes (nice), so
-        # decision-support simulations use what the pages leave.
+        # As in the Procfile: turns are adjudicated and deadlines swept at the pages'
+        # priority, since they hold the rows that players' saves wait for; decision-support
+        # simulations, which hold none, yield the CPU to the web processes (nice).
+        worker = [*celery, "worker", "--concurrency", "2", "--loglevel", "WARNING",
+                  "--without-gossip", "--without-mingle"]  # fmt: skip
+        stack.start("worker", [*worker, "-Q", "celery", "-n", f"bench-{port}@%h"], server_env)
         stack.start(
-            "worker",
-            ["nice", "-n", "19", *celery, "worker", "--concurrency", "2", "--loglevel", "WARNING",
-             "--without-gossip", "--without-mingle", "--hostname", f"bench-{port}@%h"],
+            "previews",
+            ["nice", "-n", "19", *worker, "-Q", "previews", "-n", f"bench-previews-{port}@%h"],
             server_env,
-        )  # fmt: skip
+        )
         stack.start(
             "beat",
             [*celery, "beat", "--loglevel", "WARNING", "--schedule", str(work / "beat")],
@@ -683,7 +686,7 @@ def main() -> None:
         wait_http(f"{host}/healthz", stack)
         wait_http(f"http://127.0.0.1:{ws_port}/healthz", stack)
         wait_http(f"{bare_host}/", stack)
-        log(f"stack up: app {host}, bare view {bare_host}, Celery worker and beat")
+        log(f"stack up: app {host}, bare view {bare_host}, Celery workers and beat")
 
         join = None
         for exercises in levels:
