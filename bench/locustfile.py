@@ -21,7 +21,8 @@ Modes (``BENCH_MODE``):
 
 At exit it writes ``BENCH_OUT``: locust's figures per kind of request, and the raw timing
 of the notifications (publish click, lock click, deadline; when each connected player's
-websocket received ``turn.published`` / ``turn.locked``).
+websocket received ``turn.published`` / ``turn.locked``). With ``BENCH_TRACE`` set to a
+folder, it also writes there every request as it ended (``<BENCH_OUT's name>.csv``).
 """
 
 from __future__ import annotations
@@ -760,3 +761,17 @@ def _write(environment, **kwargs) -> None:
         "exercises_done": len(facilitators_done),
     }
     OUT.write_text(json.dumps(result, indent=1))
+
+
+if trace_dir := os.environ.get("BENCH_TRACE"):
+    # Every request as it ends (its time, kind and milliseconds): where in the run the
+    # slow ones were, beside what else happened then.
+    _trace = (Path(trace_dir) / f"{OUT.stem}.csv").open("w")
+
+    @events.request.add_listener
+    def _traced(request_type, name, response_time, **kwargs) -> None:
+        _trace.write(f"{time.time():.3f},{name},{response_time:.1f}\n")
+
+    @events.quitting.add_listener
+    def _close_trace(**kwargs) -> None:
+        _trace.close()

@@ -5,13 +5,14 @@
 
 Starts PostgreSQL and Redis if they do not answer (as .ci/run does), creates and migrates a
 dedicated database, uses a dedicated Redis database number, collects static files, then
-serves the app with uvicorn (2 workers, DEBUG off, WhiteNoise) beside a real Celery worker
-and Celery beat, and a second uvicorn serving a bare Django view (bench/bare_app.py). For
-each load level it creates M exercises of 4 teams through the services and runs locust
-headless as a separate process (bench/locustfile.py) until every exercise has been played,
-bounded in time. Then it measures team-page and bare-view throughput, counts the queries per
-page view, runs the engine benchmark and, when present, the report benchmark. It writes the
-figures as JSON and prints a table. bench/README.md explains each figure.
+serves the app with uvicorn (2 workers, DEBUG off, WhiteNoise) beside real Celery workers
+(as in the Procfile) and Celery beat, and a second uvicorn serving a bare Django view
+(bench/bare_app.py). For each load level it creates M exercises of 4 teams through the
+services and runs locust headless as a separate process (bench/locustfile.py) until every
+exercise has been played, bounded in time. Then it measures team-page and bare-view
+throughput, counts the queries per page view, runs the engine benchmark and, when present,
+the report benchmark. It writes the figures as JSON and prints a table. bench/README.md
+explains each figure.
 """
 
 from __future__ import annotations
@@ -669,15 +670,14 @@ def main() -> None:
         )
         # As in the Procfile: turns are adjudicated and deadlines swept at the pages'
         # priority, since they hold the rows that players' saves wait for; decision-support
-        # simulations, which hold none, yield the CPU to the web processes (nice).
-        worker = [*celery, "worker", "--concurrency", "2", "--loglevel", "WARNING",
-                  "--without-gossip", "--without-mingle"]  # fmt: skip
-        stack.start("worker", [*worker, "-Q", "celery", "-n", f"bench-{port}@%h"], server_env)
+        # simulations, which hold none, run only when the web processes leave a core idle.
+        celery_worker = [*celery, "worker", "--concurrency", "2", "--loglevel", "WARNING",
+                         "--without-gossip", "--without-mingle"]  # fmt: skip
         stack.start(
-            "previews",
-            ["nice", "-n", "19", *worker, "-Q", "previews", "-n", f"bench-previews-{port}@%h"],
-            server_env,
+            "worker", [*celery_worker, "-Q", "celery", "-n", f"bench-{port}@%h"], server_env
         )
+        previews = ["-Q", "previews", "-n", f"bench-previews-{port}@%h"]
+        stack.start("previews", ["chrt", "--idle", "0", *celery_worker, *previews], server_env)
         stack.start(
             "beat",
             [*celery, "beat", "--loglevel", "WARNING", "--schedule", str(work / "beat")],

@@ -15,10 +15,10 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from wargame.exercises.scenarios import shipped_scenarios  # noqa: E402
+from wargame.exercises.scenarios import load_shipped_scenarios  # noqa: E402
 from wargame.routing import websocket_urlpatterns  # noqa: E402
 
-shipped_scenarios()
+load_shipped_scenarios()
 
 application = ProtocolTypeRouter(
     {

@@ -41,6 +41,6 @@ app.autodiscover_tasks()
 @worker_init.connect
 def _load_scenarios(**kwargs) -> None:
     """Before the pool forks: every worker process starts with the packs read."""
-    from wargame.exercises.scenarios import shipped_scenarios
+    from wargame.exercises.scenarios import load_shipped_scenarios
 
-    shipped_scenarios()
+    load_shipped_scenarios()

@@ -185,7 +185,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
 }
 # Decision-support simulations wait in a queue of their own, so that a turn's adjudication
-# does not wait behind a class's worth of them; every worker serves both queues.
+# does not wait behind a class's worth of them; the Procfile gives each queue a worker.
 CELERY_TASK_QUEUES = (Queue("celery"), Queue("previews"))
 CELERY_TASK_ROUTES = {"wargame.exercises.tasks.estimate_preview": {"queue": "previews"}}
 CELERY_TASK_ACKS_LATE = True

@@ -1,6 +1,6 @@
 """The load benchmark still runs: a smoke run of `make bench` (1 exercise, 4 players, 1 turn).
 
-It starts the real stack (uvicorn, a Celery worker and beat) on a database and a Redis
+It starts the real stack (uvicorn, the Celery workers and beat) on a database and a Redis
 database number of its own, plays one turn with locust and writes its figures. Only the
 plumbing is checked here, never the machine's speed: the figures themselves are for
 `make bench` (bench/README.md).

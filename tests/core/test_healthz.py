@@ -3,8 +3,12 @@
 
 import psycopg
 import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
 from django.db import connection
 from django.test import override_settings
+
+from wargame.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +31,7 @@ def test_all_services_up_answers_200(client, celery_worker):
     assert checks["database"]["ok"]
     assert checks["redis"] == {**checks["redis"], "ok": True, "configured": True}
     assert checks["celery_workers"]["workers"], "the running worker answered the ping"
+    assert checks["celery_workers"]["queues_without_worker"] == []
     assert checks["channel_layer"]["backend"] == "RedisChannelLayer"
 
 
@@ -57,6 +62,19 @@ def test_embedded_mode_without_redis_is_healthy(client):
     assert body["checks"]["redis"]["configured"] is False
     assert body["checks"]["celery_workers"]["configured"] is False
     assert body["checks"]["channel_layer"]["backend"] == "InMemoryChannelLayer"
+
+
+def test_a_queue_no_worker_serves_answers_503(client, redis_url, transactional_db):
+    celery_app.control.purge()
+    try:
+        with start_worker(celery_app, perform_ping_check=False, queues=["previews"]):
+            response = client.get("/healthz")
+    finally:
+        celery_app.amqp.queues.select([queue.name for queue in settings.CELERY_TASK_QUEUES])
+    workers = response.json()["checks"]["celery_workers"]
+    assert response.status_code == 503
+    assert workers["workers"], "the previews worker answered"
+    assert workers["queues_without_worker"] == ["celery"]
 
 
 def test_the_public_answer_is_cheap_and_gives_no_details(client, redis_url):

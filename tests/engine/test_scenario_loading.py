@@ -1,10 +1,12 @@
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wargame.engine import Scenario, ScenarioError, load_scenario, load_scenario_text
+from wargame.engine import Scenario, ScenarioError, load_scenario, load_scenario_text, yamlsource
+from wargame.engine.yamlsource import YamlSyntaxError, read_yaml
 
 from .conftest import BUILTIN, MINIMAL
 
@@ -250,6 +252,37 @@ def test_anchors_aliases_and_merge_keys_are_read() -> None:
     assert scenario.action("trilateral").narrative.failure == (
         scenario.action("jp_defence").narrative.failure
     )
+
+
+SCENARIO_FILES = sorted([BUILTIN.parent.glob("*.yaml"), MINIMAL.parent.rglob("*.yaml")], key=str)
+
+
+@pytest.mark.parametrize(
+    "path", [p for files in SCENARIO_FILES for p in files], ids=lambda path: path.name
+)
+def test_libyaml_and_pyyaml_read_every_scenario_file_alike(path: Path) -> None:
+    """Packs are composed by libyaml when PyYAML has it: what they say and the lines their
+    problems are reported on must not depend on it."""
+    import yaml
+
+    text = path.read_text()
+    with_libyaml = _read_or_refuse(text)
+    with patch.object(yamlsource, "FAST_LOADER", yaml.SafeLoader):
+        with_pyyaml = _read_or_refuse(text)
+    assert with_libyaml == with_pyyaml
+
+
+def _read_or_refuse(text: str) -> object:
+    try:
+        return read_yaml(text)
+    except YamlSyntaxError as exc:
+        return exc.line, exc.message
+
+
+def test_a_lone_surrogate_in_the_text_is_reported_not_raised() -> None:
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario_text("id: x\ntitle: \ud800\n", "surrogate.yaml")
+    assert "surrogate.yaml:1: YAML syntax error" in caught.value.problems[0]
 
 
 yaml_values = st.recursive(

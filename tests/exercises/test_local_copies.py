@@ -2,6 +2,7 @@
 team page is served from them with its one query, even once the shared cache lost it."""
 
 import re
+import sys
 
 import pytest
 import redis
@@ -34,12 +35,30 @@ def test_a_team_page_is_served_from_the_process_copy_once_redis_lost_it(running,
 
 
 def test_the_least_recently_used_copies_go_first_and_an_oversized_one_is_not_kept():
-    copies = LocalCopies(size=10)
-    copies.set_many({"a": "x" * 4, "b": ("y" * 4, None)})
+    size = sys.getsizeof("x" * 400)
+    copies = LocalCopies(size=2 * size + 10)
+    copies.set_many({"a": "x" * 400, "b": ("y" * 400, None)})
     copies.get_many(["a"])
-    copies.set_many({"c": "z" * 4, "huge": "w" * 11})
+    copies.set_many({"c": "z" * 400, "huge": "w" * 3 * size})
 
     assert set(copies.get_many(["a", "b", "c", "huge"])) == {"a", "c"}
+
+
+def test_copies_leave_when_the_cache_would_have_dropped_them():
+    now = [1000.0]
+    copies = LocalCopies(size=10_000, seconds=60, timer=lambda: now[0])
+    copies.set_many({"part": "<p>turn 1</p>"})
+    now[0] += 61
+
+    assert copies.get_many(["part"]) == {}
+
+
+def test_a_copy_read_from_the_cache_does_not_replace_the_one_stored_here():
+    copies = LocalCopies(size=10_000)
+    copies.set_many({"page": ("completed", None)})
+    copies.set_many({"page": ("read before completion", None)}, replace=False)
+
+    assert copies.get_many(["page"]) == {"page": ("completed", None)}
 
 
 def _per_response_parts_removed(page: str) -> str:

@@ -70,9 +70,18 @@ def _workers() -> Check:
         return {"ok": True, "configured": False, "mode": "eager (tasks run in the web process)"}
     with celery_app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
         conn.ensure_connection(max_retries=1, timeout=TIMEOUT)
-        replies = celery_app.control.ping(timeout=TIMEOUT, connection=conn)
-    names = sorted(name for reply in replies for name in reply)
-    return {"ok": bool(names), "configured": True, "workers": names}
+        replies = celery_app.control.inspect(timeout=TIMEOUT, connection=conn).active_queues()
+    replies = replies or {}
+    served = {queue["name"] for queues in replies.values() for queue in queues}
+    unserved = sorted({queue.name for queue in settings.CELERY_TASK_QUEUES} - served)
+    return {
+        "ok": bool(replies) and not unserved,
+        "configured": True,
+        "workers": sorted(replies),
+        # Adjudication and decision support run on workers of their own (Procfile): one
+        # down leaves the other answering while its queue waits.
+        "queues_without_worker": unserved,
+    }
 
 
 def _channel_layer() -> Check:

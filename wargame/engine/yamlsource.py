@@ -70,7 +70,7 @@ def read_yaml(text: str) -> Located:
 def _compose(text: str) -> yaml.Node | None:
     try:
         return yaml.compose(text, Loader=FAST_LOADER)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, UnicodeEncodeError):  # libyaml reads UTF-8: no lone surrogates
         return yaml.compose(text, Loader=yaml.SafeLoader)
 
 

@@ -16,12 +16,14 @@ read without a round trip or unpickling some seventy kilobytes of team page.
 """
 
 import re
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from time import monotonic
 
-from cachetools import LRUCache
+from cachetools import TTLCache
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.middleware.csrf import get_token
@@ -39,50 +41,55 @@ CSRF_SLOTS = (
     '{{"X-CSRFToken": "{}"}}',
 )
 FRAGMENT_SECONDS = 30 * 60
-LOCAL_COPIES_SIZE = 32 * 1024 * 1024  # characters of HTML, per process
+LOCAL_COPIES_BYTES = 32 * 1024 * 1024  # per process
 
 
 class LocalCopies:
     """The last parts and pages this process read from the cache or stored in it, by the
-    cache's own key (its prefix and version included); the least recently used go first.
+    cache's own key (its prefix and version included), for as long as the cache keeps them
+    (``FRAGMENT_SECONDS``); the least recently used go first when they outgrow ``size``
+    bytes.
 
     A page completed with its estimate is stored again under the same key
-    (``cached_page``): its copy is replaced too, so a copy is never behind this process's
-    last write, and at worst one completion behind another process's, which the panel's
-    own lookup makes up for (``panel_filled``).
+    (``cached_page``), and its copy replaced; a copy read from the cache never replaces one
+    already here, which may be that completed page. Another process's completion reaches
+    this one through the panel's own lookup (``panel_filled``).
     """
 
-    def __init__(self, size: int) -> None:
-        self._copies: LRUCache = LRUCache(maxsize=size, getsizeof=_html_size)
+    def __init__(
+        self, size: int, seconds: int = FRAGMENT_SECONDS, timer: Callable[[], float] = monotonic
+    ) -> None:
+        self._copies = TTLCache(maxsize=size, ttl=seconds, timer=timer, getsizeof=_size_in_memory)
         self._lock = threading.Lock()
 
     def get_many(self, keys: list[str]) -> dict:
-        """Those of ``keys`` the process has, read through the cache's names for them."""
         with self._lock:
             found = {key: self._copies.get(cache.make_key(key)) for key in keys}
         return {key: value for key, value in found.items() if value is not None}
 
-    def set_many(self, values: dict) -> None:
+    def set_many(self, values: dict, *, replace: bool = True) -> None:
         with self._lock:
             for key, value in values.items():
-                if _html_size(value) <= self._copies.maxsize:
-                    self._copies[cache.make_key(key)] = value
+                name = cache.make_key(key)
+                fits = _size_in_memory(value) <= self._copies.maxsize
+                if fits and (replace or name not in self._copies):
+                    self._copies[name] = value
 
 
-def _html_size(value: str | tuple) -> int:
-    return len(value if isinstance(value, str) else value[0])
+def _size_in_memory(value: str | tuple) -> int:
+    return sys.getsizeof(value if isinstance(value, str) else value[0])
 
 
-local_copies = LocalCopies(LOCAL_COPIES_SIZE)
+local_copies = LocalCopies(LOCAL_COPIES_BYTES)
 
 
 def _read(keys: list[str]) -> dict:
-    """From this process's copies first, then from the cache (keeping a copy)."""
+    """From this process's copies first, then from the cache."""
     found = local_copies.get_many(keys)
     missing = [key for key in keys if key not in found]
     if missing:
         shared = cache.get_many(missing)
-        local_copies.set_many(shared)
+        local_copies.set_many(shared, replace=False)
         found |= shared
     return found
 
