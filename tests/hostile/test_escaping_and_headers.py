@@ -120,6 +120,15 @@ def test_the_session_key_is_cycled_at_rejoin(game, client):
     assert client.get(f"/play/{game['exercise'].pk}/").status_code == 200
 
 
+def test_the_session_key_is_cycled_when_the_observer_link_is_opened(game, client):
+    token = game["exercise"].observer_token
+    before = _planted_session_key(client)
+    response = client.get(f"/observe/{token}/")
+    assert response.status_code == 302
+    assert client.cookies["sessionid"].value != before
+    assert client.get(response["Location"]).status_code == 200
+
+
 @override_settings(JOIN_RATE_PER_ADDRESS="5/m")
 def test_guessing_join_codes_is_throttled_per_address(game, client):
     statuses = [client.post("/join/", {"code": f"WRONG{n:03d}"}).status_code for n in range(7)]

@@ -152,6 +152,14 @@ def _participant_with_team_and_exercise(participant_id, exercise_id) -> Particip
     return participant
 
 
+def renew_session_key(session) -> None:
+    """Before a browser is given a role: a session that already has a key gets a new one,
+    so that a key planted in the browser beforehand is worthless; a new session gets its
+    first key when it is saved, so a whole class arriving writes each session once."""
+    if session.session_key:
+        session.cycle_key()
+
+
 def remember_player(session, participant: Participant) -> None:
     players = dict(session.get(SESSION_PLAYERS, {}))
     players[str(participant.exercise_id)] = participant.pk

@@ -12,7 +12,13 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from wargame.exercises.access import Role, Viewer, get_viewer, remember_player
+from wargame.exercises.access import (
+    Role,
+    Viewer,
+    get_viewer,
+    remember_player,
+    renew_session_key,
+)
 from wargame.exercises.forms import JoinCodeForm, JoinNameForm, MessageForm, MoveForm
 from wargame.exercises.fragments import (
     CSRF_PLACEHOLDER,
@@ -109,14 +115,8 @@ def rejoin(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _sign_in(request: HttpRequest, participant: Participant) -> None:
-    """This browser plays as ``participant`` from now on.
-
-    A session that already has a key is given a new one, so that a key planted in the
-    browser beforehand is worthless; a new session gets its first key when it is saved, so
-    a whole class arriving writes each session once, not twice.
-    """
-    if request.session.session_key:
-        request.session.cycle_key()
+    """This browser plays as ``participant`` from now on."""
+    renew_session_key(request.session)
     remember_player(request.session, participant)
 
 
