@@ -166,7 +166,10 @@ def remember_player(session, participant: Participant) -> None:
     session[SESSION_PLAYERS] = players
 
 
-def remember_observer(session, exercise: Exercise) -> None:
+def remember_observer(session, exercise: Exercise) -> bool:
+    """Whether the session was not observing the exercise yet."""
     observing = list(session.get(SESSION_OBSERVING, []))
-    if exercise.pk not in observing:
-        session[SESSION_OBSERVING] = [*observing, exercise.pk]
+    if exercise.pk in observing:
+        return False
+    session[SESSION_OBSERVING] = [*observing, exercise.pk]
+    return True

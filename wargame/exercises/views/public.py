@@ -5,12 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
 from wargame.engine import WorldState, classify
-from wargame.exercises.access import (
-    SESSION_OBSERVING,
-    get_viewer,
-    remember_observer,
-    renew_session_key,
-)
+from wargame.exercises.access import get_viewer, remember_observer, renew_session_key
 from wargame.exercises.models import Exercise, Message
 from wargame.exercises.parts import lock_if_expired
 from wargame.exercises.scenarios import get_scenario
@@ -20,9 +15,8 @@ from wargame.exercises.selectors import charts_for, current_turn, exercise_turns
 @require_GET
 def observe(request: HttpRequest, token: str) -> HttpResponse:
     exercise = get_object_or_404(Exercise, observer_token=token)
-    if exercise.pk not in request.session.get(SESSION_OBSERVING, []):
-        renew_session_key(request.session)
-        remember_observer(request.session, exercise)
+    if remember_observer(request.session, exercise):
+        renew_session_key(request.session)  # it keeps what the session holds
     return redirect("exercises:projector", exercise.pk)
 
 
