@@ -24,7 +24,7 @@ def __getattr__(name: str):
     # The ASGI application is built on first use, so that importing this module as the
     # urlconf (from inside Django) does not build a second application.
     if name == "application":
-        from django.core.asgi import get_asgi_application
+        from wargame.core.asgi import get_asgi_application
 
         globals()["application"] = app = get_asgi_application()
         return app

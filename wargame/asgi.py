@@ -6,7 +6,7 @@ Django session, so a consumer knows who is asking.
 
 import os
 
-from django.core.asgi import get_asgi_application
+from wargame.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wargame.settings")
 django_asgi_app = get_asgi_application()
