@@ -17,6 +17,7 @@ from tests.exercises.factories import (
     save_draft,
 )
 from tests.questionnaires.test_validation import VALID
+from wargame.exercises import preview as preview_module
 from wargame.exercises.fragments import CSRF_PLACEHOLDER, preview_key, waiting_key
 from wargame.exercises.models import Exercise, Team
 from wargame.exercises.panel import estimate_queued
@@ -307,6 +308,52 @@ def test_teammates_fetching_the_form_while_its_estimate_is_simulated_wait_for_it
     form = _part(bea_client, running, "move")
     assert 'id="preview-pending"' not in form
     assert "400 simulated games" in form
+
+
+DEFENCE = {"act__jp_defence_buildup": "on", "intensity__jp_defence_buildup": "medium"}
+THAW = {"act__jp_china_thaw": "on"}
+
+
+def _estimate_defence(exercise) -> None:
+    """What the previews worker does with the package DEFENCE when it comes to it."""
+    estimate_queued(
+        turn_id=current_turn(exercise).pk,
+        team="japan",
+        actions=[["jp_defence_buildup", None, "medium"]],
+        runs=RUNS,
+    )
+
+
+def test_a_package_no_one_waits_for_any_more_is_not_simulated(running, queued_tasks, monkeypatch):
+    queued = []
+    monkeypatch.setattr(preview_module, "_queue_estimate", lambda t, move, r: queued.append(move))
+    bob, bea = join(running, "japan", "Bob"), join(running, "japan", "Bea")
+    bob_client, bea_client = _client(bob), _client(bea)
+    bob_client.get(f"/play/{running.pk}/preview/", DEFENCE)
+    bob_client.get(f"/play/{running.pk}/preview/", THAW)  # before a worker took DEFENCE
+    bea_client.get(f"/play/{running.pk}/preview/", THAW)
+    assert len(queued) == 2
+
+    _estimate_defence(running)  # Bob moved on, Bea never asked, the draft is not it: dropped
+    again = bea_client.get(f"/play/{running.pk}/preview/", DEFENCE).content.decode()
+    assert 'id="preview-pending"' in again  # not simulated...
+    assert len(queued) == 3  # ...and Bea's asking queued it again
+
+    _estimate_defence(running)  # Bea waits for it now
+    shown = bea_client.get(f"/play/{running.pk}/preview/", DEFENCE).content.decode()
+    assert "400 simulated games" in shown
+
+
+def test_the_saved_draft_is_simulated_after_its_author_moved_on(running, queued_tasks):
+    bob, bea = join(running, "japan", "Bob"), join(running, "japan", "Bea")
+    client = _client(bob)
+    client.get(f"/play/{running.pk}/preview/", DEFENCE)
+    revision = current_turn(running).moves.get(team__key="japan").revision
+    client.post(f"/play/{running.pk}/move/", {**DEFENCE, "intent": "save", "revision": revision})
+    client.get(f"/play/{running.pk}/preview/", THAW)  # Bob ticks on; the draft keeps DEFENCE
+
+    _estimate_defence(running)
+    assert "400 simulated games" in _part(_client(bea), running, "move")
 
 
 def test_a_page_cached_before_its_estimate_was_ready_shows_it_once_ready(running, queued_tasks):

@@ -13,15 +13,18 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 
 from wargame.engine import ActionChoice, Move, Scenario
+from wargame.exercises.forms import MoveForm
 from wargame.exercises.fragments import FRAGMENT_SECONDS, preview_key, waiting_key
-from wargame.exercises.models import Exercise, Turn
+from wargame.exercises.models import Exercise, Participant, Turn
 from wargame.exercises.notify import notify_estimate_ready
 from wargame.exercises.preview import (
     QUEUED_SECONDS,
     RUNS,
     cached_estimate,
+    package_from_form,
     package_key,
     preview_if_ready,
+    queued_key,
 )
 from wargame.exercises.scenarios import get_scenario
 
@@ -37,16 +40,21 @@ def panel_html(
     *,
     turn: Callable[[], Turn | None],
     again: str,
+    asker: int | None = None,
 ) -> str:
     """The panel for the team's package as all its readers get it: from the cache, or made
     now. While a worker simulates the package it says so and waits for the estimate, or asks
     ``again`` (a URL that gives the same package) after a while. ``turn`` gives the
-    exercise's newest turn; it is read only when the panel is not in the cache."""
+    exercise's newest turn; it is read only when the panel is not in the cache. ``asker``:
+    the participant who ticked the package, now waiting for its estimate."""
     package = package_key(move)
     html = cache.get(preview_key(exercise, team_key, package))
     if html is not None:
         return html
-    context = panel_context(exercise, get_scenario(exercise.scenario_slug), move, turn())
+    current = turn()
+    if asker is not None and current is not None:
+        cache.set(asked_key(current.pk, asker), package, QUEUED_SECONDS)
+    context = panel_context(exercise, get_scenario(exercise.scenario_slug), move, current)
     if context.get("pending"):
         context.update(again=again, package=package, ask_again_seconds=ASK_AGAIN_SECONDS)
     html = render_to_string("exercises/_preview.html", context)
@@ -97,9 +105,18 @@ def estimate_queued(*, turn_id: int, team: str, actions: list[list], runs: int) 
     exercise = turn.exercise
     scenario = get_scenario(exercise.scenario_slug)
     move = Move(team, tuple(ActionChoice(*choice) for choice in actions))
+    package = package_key(move)
+    if not _still_wanted(turn, scenario, team, package):
+        # Asking for it again queues it again.
+        cache.delete_many(
+            [
+                queued_key(exercise, turn, scenario, move, runs),
+                waiting_key(exercise, team, package),
+            ]
+        )
+        return
     cached_estimate(exercise, turn, scenario, Move(team), runs=runs)
     cached_estimate(exercise, turn, scenario, move, runs=runs)
-    package = package_key(move)
     # An open turn is the newest; should a newer one open meanwhile, the version check
     # below keeps this panel from being sent.
     context = panel_context(exercise, scenario, move, turn)
@@ -107,3 +124,26 @@ def estimate_queued(*, turn_id: int, team: str, actions: list[list], runs: int) 
     if html and not Exercise.objects.filter(pk=exercise.pk, version=exercise.version).exists():
         html = None
     notify_estimate_ready(exercise.pk, team, package=package, panel=html)
+
+
+def asked_key(turn_id: int, participant_id: int) -> str:
+    """The package a player last asked about and is waiting for, in that turn."""
+    return f"preview:asked:{turn_id}:{participant_id}"
+
+
+def _still_wanted(turn: Turn, scenario: Scenario, team: str, package: str) -> bool:
+    """Whether anyone still waits for the package's estimate: it is the team's saved draft,
+    which every teammate's form shows, or the last package one of the team's players ticked.
+
+    Players tick and untick faster than a busy server simulates, and a queued package they
+    have moved on from would take a core from the one they now look at (and, on a small
+    server, from the pages)."""
+    players = Participant.objects.filter(exercise_id=turn.exercise_id, team__key=team)
+    keys = [asked_key(turn.pk, pk) for pk in players.values_list("pk", flat=True)]
+    if package in cache.get_many(keys).values():
+        return True
+    draft = turn.moves.filter(team__key=team).first()
+    if draft is None:
+        return False
+    shown = MoveForm.initial_from(draft.answers, draft.revision)
+    return package_key(package_from_form(scenario, team, shown)) == package

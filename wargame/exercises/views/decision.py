@@ -21,6 +21,7 @@ def preview(request: HttpRequest, exercise_id: int) -> HttpResponse:
         move,
         turn=lambda: newest_turn(exercise),
         again=request.get_full_path(),
+        asker=viewer.participant.pk,
     )
     response = HttpResponse(html)
     response["Cache-Control"] = "private, no-store"
