@@ -601,9 +601,9 @@ def main() -> None:
         "ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": args.database_url,
         "REDIS_URL": redis_url,
-        # Not persistent: under ASGI Django serves each request in a thread of its own, so
-        # CONN_MAX_AGE > 0 leaves one idle connection per thread that ever served a request;
-        # the first run exhausted PostgreSQL's 100 connections with 40 players (README).
+        # Not persistent: the pool keeps connections between requests (settings.py); with
+        # a thread per request, CONN_MAX_AGE > 0 once exhausted PostgreSQL's 100
+        # connections with 40 players (README).
         "CONN_MAX_AGE": "0",
         "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "wargame.settings",

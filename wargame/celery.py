@@ -18,10 +18,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wargame.settings")
 class WargameCelery(Celery):
     """Looks up its result backend's class once per process.
 
-    Celery keeps a backend per thread, and under ASGI every request runs in a thread of
-    its own: each request that queued a task (a decision-support estimate, an adjudication)
-    looked the class up again, reading every installed package's entry points, about 3 ms
-    (bench/README.md).
+    Celery keeps a backend per thread, and under Django's ASGI handler (embedded mode)
+    every request runs in a thread of its own: each request that queued a task (a
+    decision-support estimate, an adjudication) looked the class up again, reading every
+    installed package's entry points, about 3 ms (bench/README.md).
     """
 
     @cached_property

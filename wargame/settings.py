@@ -105,8 +105,8 @@ if "sqlite" in DATABASES["default"]["ENGINE"]:
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
     "DATABASE_POOL", default=True
 ):
-    # Under ASGI every request runs in a thread of its own: a pool keeps a few connections
-    # open for all of them instead of opening one per request (CONN_MAX_AGE must stay 0).
+    # A request gives its connection back when it ends (CONN_MAX_AGE must stay 0): the pool
+    # keeps a few open, so that the next request, or a websocket's, does not connect again.
     DATABASES["default"]["OPTIONS"] = {
         "pool": {"min_size": 2, "max_size": env.int("DATABASE_POOL_SIZE", default=10)}
     }

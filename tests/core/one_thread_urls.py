@@ -6,7 +6,7 @@ import time
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
-_running = []
+_running: list[int] = []
 
 
 def thread(request: HttpRequest) -> HttpResponse:

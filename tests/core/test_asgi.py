@@ -4,8 +4,9 @@ import asyncio
 
 import pytest
 from channels.testing import HttpCommunicator
+from django.core.handlers.asgi import ASGIHandler
 
-from wargame.asgi import application
+from wargame.core.asgi import OneThreadASGIHandler, get_asgi_application
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -14,7 +15,9 @@ pytestmark = [
 
 
 def _browser() -> HttpCommunicator:
-    browser = HttpCommunicator(application, "GET", "/thread/", headers=[(b"host", b"testserver")])
+    browser = HttpCommunicator(
+        OneThreadASGIHandler(), "GET", "/thread/", headers=[(b"host", b"testserver")]
+    )
     browser.scope["scheme"] = "https"
     return browser
 
@@ -26,3 +29,11 @@ async def test_requests_arriving_together_run_one_after_another_on_one_thread():
     threads, overlapped = zip(*(response["body"].split() for response in responses), strict=True)
     assert len(set(threads)) == 1
     assert set(overlapped) == {b"1"}
+
+
+@pytest.mark.parametrize(("eager", "handler"), [(False, OneThreadASGIHandler), (True, ASGIHandler)])
+def test_where_tasks_run_inside_requests_each_request_keeps_a_thread(settings, eager, handler):
+    """Embedded mode simulates and builds reports in the request: one thread would hold up
+    every other request of the process meanwhile."""
+    settings.CELERY_TASK_ALWAYS_EAGER = eager
+    assert type(get_asgi_application()) is handler

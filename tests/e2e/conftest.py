@@ -1,8 +1,9 @@
 """A real server and Debian's Chromium, for tests that play the game in browsers.
 
-The server runs in its own process (daphne, as in a deployment) against the test database;
-with ``REDIS_URL`` set, a real Celery worker runs beside it, as on the full stack. Tests that
-use it need a transactional database, so that both processes see committed rows.
+The server runs in its own process (daphne, serving the ASGI application that uvicorn
+serves in a deployment) against the test database; with ``REDIS_URL`` set, a real Celery
+worker runs beside it, as on the full stack. Tests that use it need a transactional
+database, so that both processes see committed rows.
 """
 
 import os

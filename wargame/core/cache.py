@@ -105,6 +105,13 @@ class ForgivingRedisCache(RedisCache):
             self._unavailable("delete", exc)
             return False
 
+    def delete_many(self, keys, version=None):
+        try:
+            return super().delete_many(keys, version)
+        except RedisError as exc:
+            self._unavailable("delete_many", exc)
+            return False
+
     def incr(self, key, delta=1, version=None):
         try:
             return super().incr(key, delta, version)

@@ -98,7 +98,8 @@ def estimate_queued(*, turn_id: int, team: str, actions: list[list], runs: int) 
     """The worker's side of ``preview_if_ready``: simulate the package and the baseline into
     the cache, render the panel, and send it to the team's browsers, whose panels for this
     package wait for it. A panel rendered before a change of the exercise moved its version
-    is not sent: the panels waiting then ask for the current one."""
+    is not sent: the panels waiting then ask for the current one. A package no one waits for
+    any more is dropped (``_still_wanted``)."""
     turn = Turn.objects.select_related("exercise").filter(pk=turn_id).first()
     if turn is None or turn.status != Turn.Status.OPEN:
         return
@@ -140,6 +141,8 @@ def _still_wanted(turn: Turn, scenario: Scenario, team: str, package: str) -> bo
     server, from the pages)."""
     players = Participant.objects.filter(exercise_id=turn.exercise_id, team__key=team)
     keys = [asked_key(turn.pk, pk) for pk in players.values_list("pk", flat=True)]
+    if not keys:
+        return False
     if package in cache.get_many(keys).values():
         return True
     draft = turn.moves.filter(team__key=team).first()
