@@ -20,6 +20,7 @@ from wargame.exercises.notify import notify_estimate_ready
 from wargame.exercises.preview import (
     QUEUED_SECONDS,
     RUNS,
+    cache_key,
     cached_estimate,
     package_from_form,
     package_key,
@@ -111,7 +112,7 @@ def estimate_queued(*, turn_id: int, team: str, actions: list[list], runs: int) 
         # Asking for it again queues it again.
         cache.delete_many(
             [
-                queued_key(exercise, turn, scenario, move, runs),
+                queued_key(cache_key(exercise, turn, scenario, move, runs)),
                 waiting_key(exercise, team, package),
             ]
         )

@@ -307,8 +307,7 @@ def preview_if_ready(
     found = cache.get_many(keys)
     cached = all(key in found for key in keys)
     began = time.perf_counter()
-    queued = queued_key(exercise, turn, scenario, move, runs)
-    if not cached and cache.add(queued, 1, QUEUED_SECONDS):
+    if not cached and cache.add(queued_key(keys[0]), 1, QUEUED_SECONDS):
         try:
             _queue_estimate(turn, move, runs)
         except Exception:
@@ -327,9 +326,9 @@ def preview_if_ready(
 QUEUED_SECONDS = 30  # a request for an estimate older than this is dropped, then asked again
 
 
-def queued_key(exercise: Exercise, turn: Turn, scenario: Scenario, move: Move, runs: int) -> str:
-    """Set while the package's estimate waits for a worker: it is queued once."""
-    return f"{cache_key(exercise, turn, scenario, move, runs)}:queued"
+def queued_key(estimate_key: str) -> str:
+    """Set while the estimate (``cache_key``) waits for a worker: it is queued once."""
+    return f"{estimate_key}:queued"
 
 
 def _queue_estimate(turn: Turn, move: Move, runs: int) -> None:
