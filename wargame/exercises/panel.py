@@ -16,6 +16,7 @@ from wargame.engine import ActionChoice, Move, Scenario
 from wargame.exercises.forms import MoveForm
 from wargame.exercises.fragments import FRAGMENT_SECONDS, preview_key, waiting_key
 from wargame.exercises.models import Exercise, Participant, Turn
+from wargame.exercises.models import Move as SavedMove
 from wargame.exercises.notify import notify_estimate_ready
 from wargame.exercises.preview import (
     QUEUED_SECONDS,
@@ -146,8 +147,13 @@ def _still_wanted(turn: Turn, scenario: Scenario, team: str, package: str) -> bo
         return False
     if package in cache.get_many(keys).values():
         return True
-    draft = turn.moves.filter(team__key=team).first()
+    draft = turn.moves.filter(team__key=team).select_related("team").first()
     if draft is None:
         return False
+    return package_key(draft_package(scenario, draft)) == package
+
+
+def draft_package(scenario: Scenario, draft: SavedMove) -> Move:
+    """The package a team's saved draft ticks, as its move form shows it."""
     shown = MoveForm.initial_from(draft.answers, draft.revision)
-    return package_key(package_from_form(scenario, team, shown)) == package
+    return package_from_form(scenario, draft.team.key, shown)

@@ -23,7 +23,7 @@ from wargame.exercises.fragments import (
 )
 from wargame.exercises.models import Exercise, Move, Team, Turn
 from wargame.exercises.notify import Parts, notices_held, notices_with_parts
-from wargame.exercises.panel import panel_html
+from wargame.exercises.panel import draft_package, panel_html
 from wargame.exercises.preview import package_from_form, package_key, package_query
 from wargame.exercises.scenarios import get_scenario
 from wargame.exercises.selectors import (
@@ -198,7 +198,6 @@ def _prepare_panels(exercise: Exercise, turn: Turn | None) -> None:
     scenario = get_scenario(exercise.scenario_slug)
     url = reverse("exercises:preview", args=[exercise.pk])
     for move in Move.objects.filter(turn=turn).select_related("team"):
-        shown = MoveForm.initial_from(move.answers, move.revision)
-        package = package_from_form(scenario, move.team.key, shown)
+        package = draft_package(scenario, move)
         again = f"{url}?{package_query(package)}"
         panel_html(exercise, move.team.key, package, turn=lambda: turn, again=again)
