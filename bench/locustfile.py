@@ -6,7 +6,7 @@
 Modes (``BENCH_MODE``):
 
 - ``play``: one ``Facilitator`` per exercise and its players (``Player``). A player rejoins
-  with its personal link (session cookie), reads the team page, keeps a websocket open
+  with its personal link (a cookie), reads the team page, keeps a websocket open
   (pinging every 25 s as live.js does), and until the exercise ends saves drafts, chats and,
   one player per team and turn, submits the move. Like the page's htmx, every notification
   makes it re-fetch the fragments that listen to that event (move, situation, messages,
@@ -142,8 +142,13 @@ def _cookie(client, name: str) -> str:
     return next((c.value for c in client.cookiejar if c.name == name), "")
 
 
+def _cookies(client) -> str:
+    """The Cookie header a browser sends with its websocket: every cookie it holds."""
+    return "; ".join(f"{c.name}={c.value}" for c in client.cookiejar)
+
+
 class LiveSocket:
-    """A browser's websocket: connects with the session cookie, pings, reconnects."""
+    """A browser's websocket: connects with the browser's cookies, pings, reconnects."""
 
     def __init__(self, user, on_event, *, player_id: int | None = None) -> None:
         self.user = user
@@ -164,7 +169,7 @@ class LiveSocket:
         try:
             self.ws = websocket.create_connection(
                 self._url(),
-                cookie=f"sessionid={_cookie(self.user.client, 'sessionid')}",
+                cookie=_cookies(self.user.client),
                 origin=self.user.host,
                 timeout=30,
                 # A browser checks a frame's UTF-8 in native code; websocket-client's check is

@@ -41,7 +41,7 @@ from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from wargame.engine import WorldState, choose_move, validate_move  # noqa: E402
-from wargame.exercises.access import remember_player  # noqa: E402
+from wargame.exercises.access import ROLES_COOKIE, BrowserRoles  # noqa: E402
 from wargame.exercises.scenarios import get_scenario  # noqa: E402
 from wargame.exercises.services.audit import facilitator_actor  # noqa: E402
 from wargame.exercises.services.exercises import exercise_create, exercise_start  # noqa: E402
@@ -100,9 +100,7 @@ def measure(number: int, samples: int) -> dict[str, float]:
     _advance_to(exercise, number)
     participant = participant_join(team=exercise.teams.get(key=TEAM), display_name="Bench")
     client = Client()
-    session = client.session
-    remember_player(session, participant)
-    session.save()
+    client.cookies[ROLES_COOKIE] = BrowserRoles().with_player(participant).cookie_value()
     turn = exercise.turn_set.order_by("-number").first()
     scenario = get_scenario("japan-korea-2025")
     packages = _packages(scenario, WorldState.from_dict(turn.state_before), samples, number)

@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from wargame.exercises.access import remember_player
+from tests.exercises.factories import sign_in
 from wargame.exercises.models import Exercise, Participant, Turn
 from wargame.exercises.services.audit import facilitator_actor
 from wargame.exercises.services.exercises import exercise_create, exercise_start
@@ -52,11 +52,7 @@ def player_client(
     exercise: Exercise, team_key: str, name: str = "Aiko"
 ) -> tuple[Client, Participant]:
     participant = participant_join(team=exercise.teams.get(key=team_key), display_name=name)
-    client = Client()
-    session = client.session
-    remember_player(session, participant)
-    session.save()
-    return client, participant
+    return sign_in(Client(), player=participant), participant
 
 
 def facilitator_client(exercise: Exercise) -> Client:

@@ -9,9 +9,9 @@ from channels.layers import get_channel_layer
 from django.test import Client
 from django.urls import reverse
 
+from tests.exercises.factories import sign_in
 from wargame.celery import app as celery_app
 from wargame.exercises import preview as preview_module
-from wargame.exercises.access import remember_observer
 from wargame.exercises.models import AuditEvent
 from wargame.exercises.notify import team_group
 from wargame.exercises.preview import decision_support_timeline, package_from_form, package_key
@@ -128,10 +128,7 @@ def test_a_package_over_budget_is_explained():
 def test_only_the_teams_players_get_a_preview():
     exercise = running_exercise()
     url = _url(exercise)
-    observer = Client()
-    session = observer.session
-    remember_observer(session, exercise)
-    session.save()
+    observer = sign_in(Client(), observe=exercise)
     other = Client()
     other.force_login(facilitator("mallory"))
     for client in (facilitator_client(exercise), observer, other, Client()):

@@ -9,7 +9,9 @@ from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
+from django.test import Client
 
+from wargame.exercises.access import ROLES_COOKIE, BrowserRoles
 from wargame.exercises.models import Exercise, Move, Participant, Turn
 from wargame.exercises.services.audit import facilitator_actor
 from wargame.exercises.services.exercises import exercise_create, exercise_start
@@ -57,6 +59,20 @@ def start(exercise: Exercise) -> Turn:
 
 def join(exercise: Exercise, team_key: str, name: str) -> Participant:
     return participant_join(team=exercise.teams.get(key=team_key), display_name=name)
+
+
+def sign_in(
+    client: Client, *, player: Participant | None = None, observe: Exercise | None = None
+) -> Client:
+    """The browser plays as ``player`` or observes ``observe``, as opening its join, rejoin
+    or observer link would make it; roles it had are kept."""
+    roles = BrowserRoles.from_cookies({name: c.value for name, c in client.cookies.items()})
+    if player is not None:
+        roles = roles.with_player(player)
+    if observe is not None:
+        roles = roles.with_observer(observe)
+    client.cookies[ROLES_COOKIE] = roles.cookie_value()
+    return client
 
 
 def current_turn(exercise: Exercise) -> Turn:

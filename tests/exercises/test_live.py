@@ -23,11 +23,11 @@ from tests.exercises.factories import (
     lock,
     make_exercise,
     save_draft,
+    sign_in,
     start,
     submit,
 )
 from wargame.asgi import application
-from wargame.exercises.access import remember_observer, remember_player
 from wargame.exercises.fragments import CSRF_PLACEHOLDER
 from wargame.exercises.services.messages import message_send
 from wargame.exercises.services.turns import turn_adjudicate
@@ -38,22 +38,20 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
 
 
-def _session(*, user=None, player=None, observe=None) -> str:
+def _cookies(*, user=None, player=None, observe=None) -> dict[str, str]:
+    """The cookies of a browser logged in as ``user``, or that joined as ``player`` or opened
+    the observer link of ``observe``."""
     client = Client()
     if user is not None:
         client.force_login(user)
-    store = client.session
-    if player is not None:
-        remember_player(store, player)
-    if observe is not None:
-        remember_observer(store, observe)
-    store.save()
-    return store.session_key
+    else:
+        sign_in(client, player=player, observe=observe)
+    return {name: cookie.value for name, cookie in client.cookies.items()}
 
 
 @sync_to_async
 def _world() -> dict:
-    """Alice's running exercise and a session cookie for each persona."""
+    """Alice's running exercise and the cookies of each persona's browser."""
     alice = UserFactory(username="alice")
     exercise = make_exercise(alice)
     start(exercise)
@@ -67,22 +65,23 @@ def _world() -> dict:
         "turn": current_turn(exercise),
         "bob": bob,
         "charlie": charlie,
-        "sessions": {
-            "alice": _session(user=alice),
-            "bob": _session(player=bob),
-            "charlie": _session(player=charlie),
-            "olivia": _session(observe=exercise),
-            "mallory": _session(user=mallory),
-            "anonymous": None,
+        "cookies": {
+            "alice": _cookies(user=alice),
+            "bob": _cookies(player=bob),
+            "charlie": _cookies(player=charlie),
+            "olivia": _cookies(observe=exercise),
+            "mallory": _cookies(user=mallory),
+            "anonymous": {},
         },
     }
 
 
 def _socket(world: dict, persona: str) -> WebsocketCommunicator:
     headers = [ORIGIN]
-    key = world["sessions"][persona]
-    if key:
-        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode()))
+    cookies = world["cookies"][persona]
+    if cookies:
+        header = "; ".join(f"{name}={value}" for name, value in cookies.items())
+        headers.append((b"cookie", header.encode()))
     return WebsocketCommunicator(application, f"/ws/exercises/{world['exercise'].pk}/", headers)
 
 
@@ -181,7 +180,8 @@ async def test_a_public_message_reaches_every_screen_once():
 
 def _client(world: dict, persona: str) -> Client:
     client = Client()
-    client.cookies[settings.SESSION_COOKIE_NAME] = world["sessions"][persona]
+    for name, value in world["cookies"][persona].items():
+        client.cookies[name] = value
     return client
 
 
@@ -192,7 +192,7 @@ def _without_token(html: str) -> str:
 async def test_a_save_brings_the_form_to_teammates_as_they_would_fetch_it():
     world = await _world()
     bea = await sync_to_async(join)(world["exercise"], "japan", "Bea")
-    world["sessions"]["bea"] = await sync_to_async(_session)(player=bea)
+    world["cookies"]["bea"] = await sync_to_async(_cookies)(player=bea)
     sockets = {name: _socket(world, name) for name in ("alice", "bea", "charlie")}
     for socket in sockets.values():
         assert (await socket.connect(timeout=3))[0]

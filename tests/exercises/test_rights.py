@@ -27,7 +27,7 @@ from tests.exercises.factories import (
     start,
     submit,
 )
-from wargame.exercises.access import SESSION_PLAYERS, Role, get_viewer
+from wargame.exercises.access import ROLES_COOKIE, BrowserRoles, Role, get_viewer
 from wargame.exercises.models import Exercise, Message, Participant, Turn
 from wargame.exercises.services.messages import message_send
 from wargame.exercises.services.turns import turn_publish
@@ -387,9 +387,10 @@ def test_team_messages_stay_in_the_team_and_private_ones_between_two(world):
     assert "Beijing to Tokyo: talk?" in control
 
 
-def _signed_in(session_players: dict) -> HttpRequest:
+def _signed_in(players: dict) -> HttpRequest:
     request = RequestFactory().get("/")
-    request.user, request.session = AnonymousUser(), {SESSION_PLAYERS: session_players}
+    request.COOKIES[ROLES_COOKIE] = BrowserRoles(players=players).cookie_value()
+    request.user, request.session = AnonymousUser(), {}
     return request
 
 
@@ -409,7 +410,7 @@ def test_a_signed_in_player_is_read_with_team_and_exercise_as_the_orm_reads_them
         assert got._state.adding is False
 
 
-def test_a_session_naming_a_player_of_another_exercise_opens_nothing(running, bob, mallory):
+def test_roles_naming_a_player_of_another_exercise_open_nothing(running, bob, mallory):
     other = make_exercise(mallory)
     start(other)
     with pytest.raises(Http404):

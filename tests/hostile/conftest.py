@@ -2,18 +2,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from wargame.exercises.access import remember_player
+from tests.exercises.factories import sign_in
 from wargame.exercises.services.exercises import exercise_create, exercise_start
 from wargame.exercises.services.moves import participant_join
 
 
 def player_client(participant) -> Client:
-    client = Client()
-    session = client.session
-    remember_player(session, participant)
-    session.save()
-    client.cookies["sessionid"] = session.session_key
-    return client
+    return sign_in(Client(), player=participant)
 
 
 @pytest.fixture

@@ -3,9 +3,15 @@
 import re
 
 import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
+from django.core import signing
 from django.test import Client, override_settings
 
+from wargame.exercises.access import ROLES_COOKIE
 from wargame.exercises.models import Participant
+from wargame.exercises.services.exercises import exercise_create, exercise_start
 from wargame.exercises.services.messages import message_send
 from wargame.exercises.services.moves import move_submit, participant_join
 from wargame.exercises.services.turns import turn_adjudicate, turn_lock
@@ -14,6 +20,7 @@ from .conftest import player_client
 
 SCRIPT = '<script>alert("owned")</script>'
 ESCAPED = "&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;"
+User = get_user_model()
 
 
 @pytest.fixture
@@ -96,37 +103,67 @@ def test_every_form_needs_its_csrf_token(game):
     assert not Participant.objects.filter(display_name="Forged").exists()
 
 
-def _planted_session_key(client) -> str:
-    session = client.session
-    session["probe"] = 1
-    session.save()
-    client.cookies["sessionid"] = session.session_key
-    return session.session_key
-
-
-def test_the_session_key_is_cycled_at_join(game, client):
-    client.get("/join/")
-    before = _planted_session_key(client)
+def test_joining_and_rejoining_keep_no_session_on_the_server(game, client):
+    sessions = Session.objects.count()  # alice's, the facilitator's
     code = game["teams"]["china"].join_code
     assert client.post(f"/join/{code}/", {"display_name": "Dana"}).status_code == 302
-    assert client.cookies["sessionid"].value != before
-
-
-def test_the_session_key_is_cycled_at_rejoin(game, client):
+    elsewhere = Client()
     token = game["bob_participant"].rejoin_token
-    before = _planted_session_key(client)
-    assert client.get(f"/rejoin/{token}/").status_code == 302
-    assert client.cookies["sessionid"].value != before
-    assert client.get(f"/play/{game['exercise'].pk}/").status_code == 200
+    assert elsewhere.get(f"/rejoin/{token}/").status_code == 302
+    for browser in (client, elsewhere):
+        assert browser.get(f"/play/{game['exercise'].pk}/").status_code == 200
+        assert settings.SESSION_COOKIE_NAME not in browser.cookies
+    assert Session.objects.count() == sessions
 
 
-def test_the_session_key_is_cycled_when_the_observer_link_is_opened(game, client):
-    token = game["exercise"].observer_token
-    before = _planted_session_key(client)
-    response = client.get(f"/observe/{token}/")
+def _roles(client) -> str:
+    return client.cookies[ROLES_COOKIE].value
+
+
+def test_a_roles_cookie_its_holder_altered_opens_nothing(game):
+    """The cookie says which participant the browser plays; changing what it says, or
+    signing it some other way, makes it say nothing."""
+    exercise, charlie = game["exercise"], Participant.objects.get(display_name="Charlie")
+    bob = game["bob"]
+    value, (payload, rest) = _roles(bob), _roles(bob).split(":", 1)
+    forged = {
+        "payload flipped": payload[:-1] + ("A" if payload[-1] != "A" else "B") + ":" + rest,
+        "charlie's id, another salt": signing.dumps(
+            {"players": {str(exercise.pk): charlie.pk}, "observing": []},
+            salt="another",
+            compress=True,
+        ),
+        "charlie's id, unsigned": f'{{"players": {{"{exercise.pk}": {charlie.pk}}}}}',
+    }
+    for name, cookie in forged.items():
+        browser = Client()
+        browser.cookies[ROLES_COOKIE] = cookie
+        assert browser.get(f"/play/{exercise.pk}/").status_code == 404, name
+    bob.cookies[ROLES_COOKIE] = value
+    assert bob.get(f"/play/{exercise.pk}/").status_code == 200
+
+
+def test_opening_the_observer_link_keeps_what_the_browser_plays(game):
+    bob, exercise = game["bob"], game["exercise"]
+    response = bob.get(f"/observe/{exercise.observer_token}/")
     assert response.status_code == 302
-    assert client.cookies["sessionid"].value != before
-    assert client.get(response["Location"]).status_code == 200
+    assert bob.get(response["Location"]).status_code == 200
+    assert bob.get(f"/play/{exercise.pk}/").status_code == 200
+
+
+def test_logging_out_forgets_the_teams_the_browser_played_in(game):
+    alice, exercise = game["alice"], game["exercise"]
+    other = exercise_create(
+        facilitator=User.objects.create_user("zoe"), scenario_slug="japan-korea-2025", title="Zoe's"
+    )
+    exercise_start(exercise_id=other.pk, user=other.facilitator)
+    code = other.teams.get(key="china").join_code
+    assert alice.post(f"/join/{code}/", {"display_name": "Alice"}).status_code == 302
+    assert alice.get(f"/play/{other.pk}/").status_code == 200
+
+    assert alice.post("/accounts/logout/").status_code == 302
+    assert alice.get(f"/play/{other.pk}/").status_code == 404
+    assert alice.get(f"/exercises/{exercise.pk}/control/").status_code == 302
 
 
 @override_settings(JOIN_RATE_PER_ADDRESS="5/m")

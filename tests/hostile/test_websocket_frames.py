@@ -20,19 +20,18 @@ FORGED_FRAMES = [
 ]
 
 
-def _communicator(exercise_id: int, session_key: str) -> WebsocketCommunicator:
+def _communicator(exercise_id: int, browser) -> WebsocketCommunicator:
+    """A websocket sending the cookies ``browser`` (a test client) holds."""
+    cookies = "; ".join(f"{name}={cookie.value}" for name, cookie in browser.cookies.items())
     return WebsocketCommunicator(
         application,
         f"/ws/exercises/{exercise_id}/",
-        headers=[
-            (b"origin", b"http://127.0.0.1:8000"),
-            (b"cookie", f"sessionid={session_key}".encode()),
-        ],
+        headers=[(b"origin", b"http://127.0.0.1:8000"), (b"cookie", cookies.encode())],
     )
 
 
-async def _connect(exercise_id: int, session_key: str) -> WebsocketCommunicator:
-    communicator = _communicator(exercise_id, session_key)
+async def _connect(exercise_id: int, browser) -> WebsocketCommunicator:
+    communicator = _communicator(exercise_id, browser)
     connected, _ = await communicator.connect()
     assert connected
     return communicator
@@ -40,7 +39,7 @@ async def _connect(exercise_id: int, session_key: str) -> WebsocketCommunicator:
 
 async def test_forged_frames_do_not_open_other_groups(game):
     exercise_id = game["exercise"].pk
-    bob = await _connect(exercise_id, game["bob"].cookies["sessionid"].value)
+    bob = await _connect(exercise_id, game["bob"])
     try:
         await bob.receive_nothing(timeout=0.3)
         for frame in FORGED_FRAMES:
@@ -72,13 +71,13 @@ async def test_a_player_cannot_listen_to_another_exercise(game, django_user_mode
         scenario_slug="japan-korea-2025",
         title="Elsewhere",
     )
-    communicator = _communicator(other.pk, game["bob"].cookies["sessionid"].value)
+    communicator = _communicator(other.pk, game["bob"])
     connected, _ = await communicator.connect()
     assert not connected
 
 
 async def test_a_binary_frame_is_ignored(game):
-    bob = await _connect(game["exercise"].pk, game["bob"].cookies["sessionid"].value)
+    bob = await _connect(game["exercise"].pk, game["bob"])
     try:
         await bob.send_to(bytes_data=b"\x00\xff")
         await bob.send_json_to({"type": "ping"})

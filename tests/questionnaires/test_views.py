@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.decision.helpers import facilitator, facilitator_client, player_client
-from wargame.exercises.access import remember_observer
+from tests.exercises.factories import sign_in
 from wargame.exercises.services.exercises import exercise_create
 from wargame.questionnaires.models import QuestionnaireResponse
 from wargame.questionnaires.services import questionnaire_answer
@@ -30,11 +30,7 @@ def _form_data(answers: dict) -> dict:
 
 
 def _observer(exercise) -> Client:
-    client = Client()
-    session = client.session
-    remember_observer(session, exercise)
-    session.save()
-    return client
+    return sign_in(Client(), observe=exercise)
 
 
 def test_a_participant_answers_in_the_browser_and_sees_only_own_answers(exercise):

@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 
+from tests.exercises.factories import sign_in
 from wargame.celery import app as celery_app
-from wargame.exercises.access import remember_observer, remember_player
 from wargame.exercises.models import Exercise, Participant, Turn
 from wargame.exercises.services.audit import facilitator_actor
 from wargame.exercises.services.exercises import exercise_create, exercise_start
@@ -172,19 +172,11 @@ def overridden(facilitator) -> Exercise:
 
 
 def client_as_player(participant: Participant) -> Client:
-    client = Client()
-    session = client.session
-    remember_player(session, participant)
-    session.save()
-    return client
+    return sign_in(Client(), player=participant)
 
 
 def client_as_observer(exercise: Exercise) -> Client:
-    client = Client()
-    session = client.session
-    remember_observer(session, exercise)
-    session.save()
-    return client
+    return sign_in(Client(), observe=exercise)
 
 
 def client_as(user) -> Client:

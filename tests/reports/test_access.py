@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client
 
+from tests.exercises.factories import sign_in
 from tests.reports.conftest import client_as, client_as_observer, client_as_player, play_demo
 from wargame.exercises.models import Participant
 from wargame.reports.services import report_build, report_request, report_settings_update
@@ -90,7 +91,6 @@ def test_a_download_of_another_exercise_is_not_found(hostile, built, db):
 
 
 def test_players_cannot_read_the_report_before_the_exercise_ends(db, facilitator, client):
-    from wargame.exercises.access import remember_player
     from wargame.exercises.services.exercises import exercise_create, exercise_start
     from wargame.exercises.services.moves import participant_join
     from wargame.reports.services import report_settings_update
@@ -107,7 +107,5 @@ def test_players_cannot_read_the_report_before_the_exercise_ends(db, facilitator
         participants_may_download=True,
     )
     bob = participant_join(team=exercise.teams.get(key="japan"), display_name="Bob")
-    session = client.session
-    remember_player(session, bob)
-    session.save()
+    sign_in(client, player=bob)
     assert client.get(f"/exercises/{exercise.pk}/report/").status_code == 404

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,13 +13,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from wargame.exercises.access import (
-    Role,
-    Viewer,
-    get_viewer,
-    remember_player,
-    renew_session_key,
-)
+from wargame.exercises.access import Role, Viewer, forget_roles, get_viewer, roles_of
 from wargame.exercises.forms import JoinCodeForm, JoinNameForm, MessageForm, MoveForm
 from wargame.exercises.fragments import (
     CSRF_PLACEHOLDER,
@@ -87,7 +82,6 @@ def join(request: HttpRequest) -> HttpResponse:
 )
 def join_team(request: HttpRequest, code: str) -> HttpResponse:
     team = get_object_or_404(Team.objects.select_related("exercise"), join_code=code.upper())
-    exercise = team.exercise
     form = JoinNameForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -97,27 +91,37 @@ def join_team(request: HttpRequest, code: str) -> HttpResponse:
         except ServiceError as exc:
             form.add_error("display_name", str(exc))
         else:
-            _sign_in(request, participant)
             messages.success(
                 request,
                 "Welcome. To come back from another browser, use your personal rejoin link "
                 "(under your name, top right).",
             )
-            return redirect("exercises:team", exercise.pk)
+            return _play_as(request, participant)
     return render(request, "exercises/join_team.html", {"form": form, "team": team})
 
 
 @require_GET
 def rejoin(request: HttpRequest, token: str) -> HttpResponse:
     participant = get_object_or_404(Participant, rejoin_token=token)
-    _sign_in(request, participant)
-    return redirect("exercises:team", participant.exercise_id)
+    return _play_as(request, participant)
 
 
-def _sign_in(request: HttpRequest, participant: Participant) -> None:
-    """This browser plays as ``participant`` from now on."""
-    renew_session_key(request.session)
-    remember_player(request.session, participant)
+def _play_as(request: HttpRequest, participant: Participant) -> HttpResponse:
+    """To the team page; this browser plays as ``participant`` from now on."""
+    response = redirect("exercises:team", participant.exercise_id)
+    roles_of(request).with_player(participant).set_on(response)
+    return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """Logging out also forgets the teams this browser played in and the exercises it
+    observed, as ending the session did when they were kept in it: the next person at a
+    shared classroom computer starts with nothing."""
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        forget_roles(response)
+        return response
 
 
 def _player(request: HttpRequest, exercise_id: int) -> Viewer:

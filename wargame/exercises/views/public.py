@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
 from wargame.engine import WorldState, classify
-from wargame.exercises.access import get_viewer, remember_observer, renew_session_key
+from wargame.exercises.access import get_viewer, roles_of
 from wargame.exercises.models import Exercise, Message
 from wargame.exercises.parts import lock_if_expired
 from wargame.exercises.scenarios import get_scenario
@@ -15,9 +15,9 @@ from wargame.exercises.selectors import charts_for, current_turn, exercise_turns
 @require_GET
 def observe(request: HttpRequest, token: str) -> HttpResponse:
     exercise = get_object_or_404(Exercise, observer_token=token)
-    if remember_observer(request.session, exercise):
-        renew_session_key(request.session)  # it keeps what the session holds
-    return redirect("exercises:projector", exercise.pk)
+    response = redirect("exercises:projector", exercise.pk)
+    roles_of(request).with_observer(exercise).set_on(response)
+    return response
 
 
 def _projector_context(exercise: Exercise) -> dict:
