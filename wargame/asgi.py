@@ -1,7 +1,8 @@
 """ASGI entry point: HTTP through Django, websockets through Channels.
 
 Websocket connections must come from one of ALLOWED_HOSTS (the Origin header) and carry the
-Django session, so a consumer knows who is asking.
+browser's cookies (a facilitator's session, a player's or observer's roles), so a consumer
+knows who is asking.
 """
 
 import os

@@ -1,7 +1,7 @@
 """While Redis is away the cache misses quietly, so pages keep working."""
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from wargame.core.cache import ForgivingRedisCache
 
@@ -50,10 +50,15 @@ def test_joining_and_playing_work_while_the_cache_is_unreachable(client, setting
     response = client.post(f"/join/{code}/", {"display_name": "Bob"})
     assert response.status_code == 302
     assert Participant.objects.filter(display_name="Bob").exists()
-    # The session comes from the database, every part of the page is rendered afresh.
+    # Every part of the page is rendered afresh.
     page = client.get(f"/play/{exercise.pk}/")
     assert page.status_code == 200
     assert "Bob" in page.text and "Waiting for the facilitator to start" in page.text
+    # The facilitator's session comes from the database.
+    facilitator = Client()
+    facilitator.force_login(exercise.facilitator)
+    control = facilitator.get(f"/exercises/{exercise.pk}/control/")
+    assert control.status_code == 200 and "Bob" in control.text
 
 
 def test_requests_in_contexts_of_their_own_share_the_processs_connections_to_redis(redis_url):

@@ -1,6 +1,8 @@
 """Script in what people type stays text; the pages carry the headers that keep them safe."""
 
 import re
+import time
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -143,12 +145,48 @@ def test_a_roles_cookie_its_holder_altered_opens_nothing(game):
     assert bob.get(f"/play/{exercise.pk}/").status_code == 200
 
 
-def test_opening_the_observer_link_keeps_what_the_browser_plays(game):
+def test_the_roles_cookie_is_kept_from_scripts_and_other_sites_and_expires(game, client):
+    response = client.get(f"/rejoin/{game['bob_participant'].rejoin_token}/")
+    cookie = response.cookies[ROLES_COOKIE]
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"
+    assert cookie["max-age"] == settings.SESSION_COOKIE_AGE
+    page = f"/play/{game['exercise'].pk}/"
+    assert client.get(page).status_code == 200
+    later = time.time() + settings.SESSION_COOKIE_AGE + 60
+    with mock.patch("django.core.signing.time.time", return_value=later):
+        assert client.get(page).status_code == 404
+
+
+@override_settings(SESSION_COOKIE_SECURE=True)
+def test_the_roles_cookie_is_sent_over_https_only_when_sessions_are(game, client):
+    response = client.get(f"/rejoin/{game['bob_participant'].rejoin_token}/")
+    assert response.cookies[ROLES_COOKIE]["secure"] is True
+
+
+def test_opening_an_observer_link_keeps_what_the_browser_plays(game):
     bob, exercise = game["bob"], game["exercise"]
-    response = bob.get(f"/observe/{exercise.observer_token}/")
-    assert response.status_code == 302
-    assert bob.get(response["Location"]).status_code == 200
+    other = exercise_create(
+        facilitator=User.objects.create_user("zoe"), scenario_slug="japan-korea-2025", title="Z"
+    )
+    projector = f"/exercises/{other.pk}/projector/"
+    assert bob.get(projector).status_code == 404
+    response = bob.get(f"/observe/{other.observer_token}/")
+    assert response.status_code == 302 and response["Location"] == projector
+    assert bob.get(projector).status_code == 200
     assert bob.get(f"/play/{exercise.pk}/").status_code == 200
+
+
+def test_a_browser_that_joined_when_roles_were_kept_in_the_session_keeps_playing(game):
+    """Upgrading the kit during a class does not sign its players out."""
+    browser = Client()
+    session = browser.session
+    session["players"] = {str(game["exercise"].pk): game["bob_participant"].pk}
+    session.save()
+    assert browser.get(f"/play/{game['exercise'].pk}/").status_code == 200
+    forged = Client()
+    forged.cookies[settings.SESSION_COOKIE_NAME] = "no-such-session"
+    assert forged.get(f"/play/{game['exercise'].pk}/").status_code == 404
 
 
 def test_logging_out_forgets_the_teams_the_browser_played_in(game):

@@ -56,10 +56,10 @@ class BrowserRoles:
 
     Kept in a signed cookie of its own, not in the session: a player's browser then has no
     session, and each of its requests starts without a round trip to the session store
-    (an eighth of a cached team page's cost under a class's load, bench/README.md). Its
-    holder can read the cookie but not alter it, and it gives nothing that the player's
-    personal rejoin link does not. Facilitators' logins stay in the session, which logging
-    out ends on the server.
+    (the team page's throughput under load rose by an eighth, bench/README.md). Its holder
+    can read the cookie but not alter it, and it gives nothing that the player's personal
+    rejoin link does not. Facilitators' logins stay in the session, which logging out ends
+    on the server.
     """
 
     players: dict[str, int] = field(default_factory=dict)  # {exercise id: participant id}
@@ -77,6 +77,16 @@ class BrowserRoles:
         except signing.BadSignature:
             return cls()
         return cls(players=data["players"], observing=tuple(data["observing"]))
+
+    @classmethod
+    def from_session(cls, session) -> "BrowserRoles":
+        """The roles a session holds from before they had a cookie of their own (December
+        2026), so that a browser that joined then keeps playing after an upgrade."""
+        players, observing = session.get("players", {}), session.get("observing", [])
+        return cls(players=players, observing=tuple(observing))
+
+    def __bool__(self) -> bool:
+        return bool(self.players or self.observing)
 
     def participant_id(self, exercise_id: int) -> int | None:
         return self.players.get(str(exercise_id))
@@ -111,7 +121,10 @@ def forget_roles(response: HttpResponse) -> None:
 
 
 def roles_of(request: HttpRequest) -> BrowserRoles:
-    return BrowserRoles.from_cookies(request.COOKIES)
+    roles = BrowserRoles.from_cookies(request.COOKIES)
+    if not roles and settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return BrowserRoles.from_session(request.session)
+    return roles
 
 
 def viewer_for(user, roles: BrowserRoles, exercise: Exercise) -> Viewer | None:
@@ -137,22 +150,25 @@ def get_viewer(request: HttpRequest, exercise_id: int, *roles: Role) -> Viewer:
 
     404 rather than 403, so that nobody can learn which exercises exist.
     """
-    viewer = _signed_in_player(request, exercise_id)
+    browser = roles_of(request)
+    viewer = _signed_in_player(request, browser, exercise_id)
     if viewer is None:
         exercise = Exercise.objects.filter(pk=exercise_id).select_related("facilitator").first()
-        viewer = exercise and viewer_for(request.user, roles_of(request), exercise)
+        viewer = exercise and viewer_for(request.user, browser, exercise)
     if not viewer or (roles and viewer.role not in roles):
         raise Http404("No such exercise, or you have no part in it.")
     return viewer
 
 
-def _signed_in_player(request: HttpRequest, exercise_id: int) -> Viewer | None:
+def _signed_in_player(
+    request: HttpRequest, browser: BrowserRoles, exercise_id: int
+) -> Viewer | None:
     """A player's viewer in one query: the page players re-fetch most starts here.
 
     Only for a browser nobody is logged in on, so that a facilitator who also joined a team
     keeps the facilitator's role, as ``viewer_for`` decides.
     """
-    participant_id = roles_of(request).participant_id(exercise_id)
+    participant_id = browser.participant_id(exercise_id)
     if not participant_id or request.user.is_authenticated:
         return None
     participant = _participant_with_team_and_exercise(participant_id, exercise_id)

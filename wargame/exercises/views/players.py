@@ -113,15 +113,13 @@ def _play_as(request: HttpRequest, participant: Participant) -> HttpResponse:
     return response
 
 
-class LogoutView(auth_views.LogoutView):
-    """Logging out also forgets the teams this browser played in and the exercises it
-    observed, as ending the session did when they were kept in it: the next person at a
-    shared classroom computer starts with nothing."""
-
-    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        response = super().post(request, *args, **kwargs)
-        forget_roles(response)
-        return response
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    """A facilitator's logging out also forgets the teams the browser played in and the
+    exercises it observed, as ending the session did when they were kept in it."""
+    response = auth_views.LogoutView.as_view()(request)
+    forget_roles(response)
+    return response
 
 
 def _player(request: HttpRequest, exercise_id: int) -> Viewer:
