@@ -259,6 +259,24 @@ def test_each_player_gets_a_csrf_token_of_their_own_in_a_shared_cached_form(runn
     assert forged.status_code == 403
 
 
+def test_a_player_back_in_another_browser_saves_and_chats_with_the_forms_of_the_page(running):
+    """The whole page is cached for each player; its forms carry this response's token, not
+    the token of the browser that read the page first."""
+    bob = join(running, "japan", "Bob")
+    _part(_client(bob, enforce_csrf_checks=True), running, "page")
+    laptop = _client(bob, enforce_csrf_checks=True)
+    page = _part(laptop, running, "page")
+    move_token = TOKEN.search(page, page.index('id="move-form"')).group(1)
+    chat_token = TOKEN.search(page, page.index(f'hx-post="/play/{running.pk}/messages/"')).group(1)
+
+    revision = current_turn(running).moves.get(team__key="japan").revision
+    data = {"intent": "save", "revision": revision, "rationale": "From the laptop"}
+    saved = laptop.post(f"/play/{running.pk}/move/", {**data, "csrfmiddlewaretoken": move_token})
+    assert saved.status_code == 200, saved.content.decode()[:300]
+    message = {"to": "team", "body": "Laptop here", "csrfmiddlewaretoken": chat_token}
+    assert laptop.post(f"/play/{running.pk}/messages/", message).status_code == 200
+
+
 def test_the_sender_sees_their_own_message_at_once(running):
     bob = join(running, "japan", "Bob")
     client = _client(bob)

@@ -149,6 +149,12 @@ def cached_parts(request, *parts: Part) -> dict[str, SafeString]:
     return {part.name: with_csrf_token(request, h) for part, h in html.items()}
 
 
+def page_parts(*parts: Part) -> dict[str, SafeString]:
+    """Each part's HTML with the CSRF placeholder still in it, for a page cached whole
+    (``cached_page``), which gets each response's own token when it is served."""
+    return {part.name: mark_safe(h) for part, h in rendered_parts(*parts).items()}  # noqa: S308
+
+
 def with_csrf_token(request, html: str) -> SafeString:
     if CSRF_PLACEHOLDER in html:
         token = get_token(request)

@@ -20,7 +20,7 @@ from wargame.exercises.fragments import (
     Page,
     cached_fragment,
     cached_page,
-    cached_parts,
+    page_parts,
     panel_filled,
     rendered_parts,
     team_version,
@@ -133,7 +133,7 @@ def team_page(request: HttpRequest, exercise_id: int) -> HttpResponse:
     viewer = _player(request, exercise_id)
     key = ":".join(
         [
-            "page:team",
+            "page:team:v2",  # pages cached before v2 held their first reader's CSRF token
             str(viewer.participant.pk),
             team_version(viewer.exercise, viewer.team),
             str(request.user.pk or 0),
@@ -159,8 +159,7 @@ def _team_page(request: HttpRequest, viewer: Viewer) -> Page:
         viewer = _player(request, viewer.exercise.pk)
     exercise = viewer.exercise
     scenario = get_scenario(exercise.scenario_slug)
-    parts = cached_parts(
-        request,
+    parts = page_parts(
         move_part(exercise, viewer.team, turn),
         history_part(exercise),
         messages_part(exercise, viewer.team),
