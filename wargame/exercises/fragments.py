@@ -142,17 +142,11 @@ def rendered_parts(*parts: Part) -> dict[Part, str]:
     return {part: html[part.key] for part in parts}
 
 
-def cached_parts(request, *parts: Part) -> dict[str, SafeString]:
-    """Each part's HTML for this response, with its own CSRF token in place of the
-    placeholder."""
-    html = rendered_parts(*parts)
-    return {part.name: with_csrf_token(request, h) for part, h in html.items()}
-
-
 def page_parts(*parts: Part) -> dict[str, SafeString]:
     """Each part's HTML with the CSRF placeholder still in it, for a page cached whole
     (``cached_page``), which gets each response's own token when it is served."""
-    return {part.name: mark_safe(h) for part, h in rendered_parts(*parts).items()}  # noqa: S308
+    html = rendered_parts(*parts)
+    return {part.name: mark_safe(h) for part, h in html.items()}  # noqa: S308 (our own rendering)
 
 
 def with_csrf_token(request, html: str) -> SafeString:
@@ -164,7 +158,9 @@ def with_csrf_token(request, html: str) -> SafeString:
 
 
 def cached_fragment(request, part: Part) -> SafeString:
-    return cached_parts(request, part)[part.name]
+    """The part's HTML for this response, with its own CSRF token in place of the
+    placeholder."""
+    return with_csrf_token(request, rendered_parts(part)[part])
 
 
 NOW_PLACEHOLDER = "server-time-of-this-response"
