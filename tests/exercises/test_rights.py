@@ -390,7 +390,7 @@ def test_team_messages_stay_in_the_team_and_private_ones_between_two(world):
 def _signed_in(players: dict) -> HttpRequest:
     request = RequestFactory().get("/")
     request.COOKIES[ROLES_COOKIE] = BrowserRoles(players=players).cookie_value()
-    request.user = AnonymousUser()
+    request.user, request.session = AnonymousUser(), {}  # as the middleware gives it
     return request
 
 

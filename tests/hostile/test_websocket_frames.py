@@ -4,6 +4,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
+from django.test import Client
 
 from wargame.asgi import application
 from wargame.exercises.notify import team_group
@@ -80,6 +81,25 @@ async def test_a_binary_frame_is_ignored(game):
     bob = await _connect(game["exercise"].pk, game["bob"])
     try:
         await bob.send_to(bytes_data=b"\x00\xff")
+        await bob.send_json_to({"type": "ping"})
+        assert await bob.receive_json_from(timeout=2) == {"event": "pong"}
+    finally:
+        await bob.disconnect()
+
+
+async def test_a_browser_that_joined_when_roles_were_kept_in_the_session_stays_live(game):
+    """Its pages and its live updates alike, after an upgrade during a class."""
+
+    def legacy_browser():
+        browser = Client()
+        session = browser.session
+        session["players"] = {str(game["exercise"].pk): game["bob_participant"].pk}
+        session.save()
+        return browser
+
+    browser = await sync_to_async(legacy_browser)()
+    bob = await _connect(game["exercise"].pk, browser)
+    try:
         await bob.send_json_to({"type": "ping"})
         assert await bob.receive_json_from(timeout=2) == {"event": "pong"}
     finally:

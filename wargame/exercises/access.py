@@ -120,11 +120,17 @@ def forget_roles(response: HttpResponse) -> None:
     response.delete_cookie(ROLES_COOKIE, samesite=settings.SESSION_COOKIE_SAMESITE)
 
 
-def roles_of(request: HttpRequest) -> BrowserRoles:
-    roles = BrowserRoles.from_cookies(request.COOKIES)
-    if not roles and settings.SESSION_COOKIE_NAME in request.COOKIES:
-        return BrowserRoles.from_session(request.session)
+def browser_roles(cookies: Mapping[str, str], session) -> BrowserRoles:
+    """The roles of a request's or a websocket's browser: from its cookie, or from its
+    session when it joined before the cookie (the session is read only then)."""
+    roles = BrowserRoles.from_cookies(cookies)
+    if not roles and settings.SESSION_COOKIE_NAME in cookies:
+        return BrowserRoles.from_session(session)
     return roles
+
+
+def roles_of(request: HttpRequest) -> BrowserRoles:
+    return browser_roles(request.COOKIES, request.session)
 
 
 def viewer_for(user, roles: BrowserRoles, exercise: Exercise) -> Viewer | None:

@@ -4,7 +4,7 @@ from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from wargame.core.consumers import NotificationConsumer
-from wargame.exercises.access import BrowserRoles, Role, Viewer, viewer_for
+from wargame.exercises.access import Role, Viewer, browser_roles, viewer_for
 from wargame.exercises.models import Exercise, Participant
 from wargame.exercises.notify import control_group, exercise_group, team_group
 from wargame.exercises.selectors import ONLINE_WINDOW
@@ -15,7 +15,7 @@ def _viewer(scope, exercise_id: int) -> Viewer | None:
     exercise = Exercise.objects.filter(pk=exercise_id).first()
     if exercise is None:
         return None
-    roles = BrowserRoles.from_cookies(scope.get("cookies", {}))
+    roles = browser_roles(scope.get("cookies", {}), scope.get("session"))
     return viewer_for(scope.get("user"), roles, exercise)
 
 
