@@ -11,6 +11,15 @@ def player_client(participant) -> Client:
     return sign_in(Client(), player=participant)
 
 
+def legacy_player_client(participant) -> Client:
+    """A browser that joined when a player's roles were kept in the session."""
+    client = Client()
+    session = client.session
+    session["players"] = {str(participant.exercise_id): participant.pk}
+    session.save()
+    return client
+
+
 @pytest.fixture
 def game(db):
     """An exercise with turn 1 open: alice facilitates, bob plays Japan, charlie China."""

@@ -18,7 +18,7 @@ from wargame.exercises.services.messages import message_send
 from wargame.exercises.services.moves import move_submit, participant_join
 from wargame.exercises.services.turns import turn_adjudicate, turn_lock
 
-from .conftest import player_client
+from .conftest import legacy_player_client, player_client
 
 SCRIPT = '<script>alert("owned")</script>'
 ESCAPED = "&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;"
@@ -179,10 +179,7 @@ def test_opening_an_observer_link_keeps_what_the_browser_plays(game):
 
 def test_a_browser_that_joined_when_roles_were_kept_in_the_session_keeps_playing(game):
     """Upgrading the kit during a class does not sign its players out."""
-    browser = Client()
-    session = browser.session
-    session["players"] = {str(game["exercise"].pk): game["bob_participant"].pk}
-    session.save()
+    browser = legacy_player_client(game["bob_participant"])
     assert browser.get(f"/play/{game['exercise'].pk}/").status_code == 200
     forged = Client()
     forged.cookies[settings.SESSION_COOKIE_NAME] = "no-such-session"

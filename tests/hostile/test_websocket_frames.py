@@ -4,10 +4,11 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
-from django.test import Client
 
 from wargame.asgi import application
 from wargame.exercises.notify import team_group
+
+from .conftest import legacy_player_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -90,14 +91,7 @@ async def test_a_binary_frame_is_ignored(game):
 async def test_a_browser_that_joined_when_roles_were_kept_in_the_session_stays_live(game):
     """Its pages and its live updates alike, after an upgrade during a class."""
 
-    def legacy_browser():
-        browser = Client()
-        session = browser.session
-        session["players"] = {str(game["exercise"].pk): game["bob_participant"].pk}
-        session.save()
-        return browser
-
-    browser = await sync_to_async(legacy_browser)()
+    browser = await sync_to_async(legacy_player_client)(game["bob_participant"])
     bob = await _connect(game["exercise"].pk, browser)
     try:
         await bob.send_json_to({"type": "ping"})
