@@ -670,14 +670,15 @@ def main() -> None:
         )
         # As in the Procfile: turns are adjudicated and deadlines swept at the pages'
         # priority, since they hold the rows that players' saves wait for; decision-support
-        # simulations, which hold none, run only when the web processes leave a core idle.
+        # simulations, which hold none, run only on CPU nothing else wants (the previews
+        # worker lowers itself, wargame/core/priority.py).
         celery_worker = [*celery, "worker", "--concurrency", "2", "--loglevel", "WARNING",
                          "--without-gossip", "--without-mingle"]  # fmt: skip
         stack.start(
             "worker", [*celery_worker, "-Q", "celery", "-n", f"bench-{port}@%h"], server_env
         )
         previews = ["-Q", "previews", "-n", f"bench-previews-{port}@%h"]
-        stack.start("previews", ["chrt", "--idle", "0", *celery_worker, *previews], server_env)
+        stack.start("previews", [*celery_worker, *previews], server_env)
         stack.start(
             "beat",
             [*celery, "beat", "--loglevel", "WARNING", "--schedule", str(work / "beat")],

@@ -5,14 +5,22 @@ With ``REDIS_URL`` set, Redis is broker and result backend and tasks run on work
 web process runs every task itself and ``make run`` needs no other service.
 """
 
+import logging
 import os
 from functools import cached_property
 
 from celery import Celery
 from celery.app import backends
-from celery.signals import worker_init
+from celery.signals import celeryd_after_setup, worker_init
+
+from wargame.core.priority import yield_cpu
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wargame.settings")
+
+logger = logging.getLogger(__name__)
+
+# The decision-support simulations' queue (settings.CELERY_TASK_ROUTES).
+PREVIEWS_QUEUE = "previews"
 
 
 class WargameCelery(Celery):
@@ -44,3 +52,14 @@ def _load_scenarios(**kwargs) -> None:
     from wargame.exercises.scenarios import load_shipped_scenarios
 
     load_shipped_scenarios()
+
+
+@celeryd_after_setup.connect
+def _previews_yield_cpu(sender, instance, **kwargs) -> None:
+    """A worker that runs only the simulations gives way to everything else
+    (core/priority.py), before its pool forks, so that every process of it does."""
+    if set(instance.app.amqp.queues.consume_from) != {PREVIEWS_QUEUE}:
+        return
+    logger.info(
+        "%s: runs simulations on CPU nothing else wants: %s", sender, ", ".join(yield_cpu())
+    )
