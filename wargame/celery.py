@@ -60,6 +60,9 @@ def _previews_yield_cpu(sender, instance, **kwargs) -> None:
     (core/priority.py), before its pool forks, so that every process of it does."""
     if set(instance.app.amqp.queues.consume_from) != {PREVIEWS_QUEUE}:
         return
-    logger.info(
-        "%s: runs simulations on CPU nothing else wants: %s", sender, ", ".join(yield_cpu())
-    )
+    if lowered := yield_cpu():
+        logger.info(
+            "%s: runs simulations on CPU nothing else wants: %s", sender, ", ".join(lowered)
+        )
+    else:
+        logger.warning("%s: runs simulations at the pages' CPU priority", sender)
