@@ -10,9 +10,10 @@ import uuid
 
 import pytest
 import redis
+from asgiref.sync import SyncToAsync
 from celery.contrib.testing.worker import start_worker
 from channels.layers import channel_layers
-from django.db import connection
+from django.db import connection, connections
 
 from wargame.celery import app as celery_app
 
@@ -86,3 +87,11 @@ def celery_worker(redis_url, transactional_db):
     celery_app.control.purge()
     with start_worker(celery_app, perform_ping_check=False, loglevel="WARNING") as worker:
         yield worker
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item, nextitem) -> None:
+    """Before the last test's fixtures drop the test database: the ORM calls of async tests
+    ran on asgiref's one sync thread, whose connection would still be open then."""
+    if nextitem is None:
+        SyncToAsync.single_thread_executor.submit(connections.close_all).result()
