@@ -12,15 +12,13 @@ from functools import cached_property
 from celery import Celery
 from celery.app import backends
 from celery.signals import celeryd_after_setup, worker_init
+from django.conf import settings
 
 from wargame.core.priority import yield_cpu
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wargame.settings")
 
 logger = logging.getLogger(__name__)
-
-# The decision-support simulations' queue (settings.CELERY_TASK_ROUTES).
-PREVIEWS_QUEUE = "previews"
 
 
 class WargameCelery(Celery):
@@ -58,7 +56,7 @@ def _load_scenarios(**kwargs) -> None:
 def _previews_yield_cpu(sender, instance, **kwargs) -> None:
     """A worker that runs only the simulations gives way to everything else
     (core/priority.py), before its pool forks, so that every process of it does."""
-    if set(instance.app.amqp.queues.consume_from) != {PREVIEWS_QUEUE}:
+    if set(instance.app.amqp.queues.consume_from) != {settings.PREVIEWS_QUEUE}:
         return
     if lowered := yield_cpu():
         logger.info(

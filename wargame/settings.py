@@ -186,9 +186,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 # Decision-support simulations wait in a queue of their own, so that a turn's adjudication
 # does not wait behind a class's worth of them; the Procfile gives each queue a worker.
-CELERY_TASK_QUEUES = (Queue("celery"), Queue("previews"))
 # A worker of the previews queue alone runs below every other process (wargame/celery.py).
-CELERY_TASK_ROUTES = {"wargame.exercises.tasks.estimate_preview": {"queue": "previews"}}
+PREVIEWS_QUEUE = "previews"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue(PREVIEWS_QUEUE))
+CELERY_TASK_ROUTES = {"wargame.exercises.tasks.estimate_preview": {"queue": PREVIEWS_QUEUE}}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
