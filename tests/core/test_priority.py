@@ -25,8 +25,8 @@ def autogroups() -> None:
         _unavailable("needs Linux with autogroups (/proc/self/autogroup)")
 
 
-def _autogroup_nice(pid: int | str = "self") -> int:
-    # "/autogroup-42 nice 19"
+def _autogroup_nice(pid: int) -> int:
+    # "/autogroup-42 nice 19"; empty for a process no session of its own has ever led
     return int(Path(f"/proc/{pid}/autogroup").read_text().split()[-1])
 
 
@@ -108,14 +108,26 @@ def test_the_adjudication_worker_keeps_the_pages_priority(adjudication_worker):
 def test_a_worker_sharing_its_session_leaves_the_others_of_the_session_alone(autogroups):
     """Started from a shell beside the web processes, the worker lowers itself only, not
     the session's autogroup they share."""
-    before = _autogroup_nice()
     script = (
         "import os\n"
         "from wargame.core.priority import yield_cpu\n"
         "print(yield_cpu(), os.sched_getscheduler(0) == os.SCHED_IDLE)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    shell = subprocess.run(
+        [
+            "sh",
+            "-c",
+            'cat /proc/$$/autogroup; "$0" -c "$1"; cat /proc/$$/autogroup',
+            sys.executable,
+            script,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        start_new_session=True,
     )
-    assert out.stdout.strip() == "['SCHED_IDLE'] True"
-    assert _autogroup_nice() == before
+    before, worker, after = shell.stdout.splitlines()
+    assert worker == "['SCHED_IDLE'] True"
+    assert before.endswith(" nice 0")
+    assert after == before
