@@ -5,14 +5,14 @@
 
 Starts PostgreSQL and Redis if they do not answer (as .ci/run does), creates and migrates a
 dedicated database, uses a dedicated Redis database number, collects static files, then
-serves the app with uvicorn (2 workers, DEBUG off, WhiteNoise) beside real Celery workers
-(as in the Procfile) and Celery beat, and a second uvicorn serving a bare Django view
-(bench/bare_app.py). For each load level it creates M exercises of 4 teams through the
-services and runs locust headless as a separate process (bench/locustfile.py) until every
-exercise has been played, bounded in time. Then it measures team-page and bare-view
-throughput, counts the queries per page view, runs the engine benchmark and, when present,
-the report benchmark. It writes the figures as JSON and prints a table. bench/README.md
-explains each figure.
+serves the app with uvicorn (two workers per core, DEBUG off, WhiteNoise) beside real
+Celery workers (as in the Procfile) and Celery beat, and a second uvicorn serving a bare
+Django view (bench/bare_app.py). For each load level it creates M exercises of 4 teams
+through the services and runs locust headless as a separate process (bench/locustfile.py)
+until every exercise has been played, bounded in time. Then it measures team-page and
+bare-view throughput, counts the queries per page view, runs the engine benchmark and, when
+present, the report benchmark. It writes the figures as JSON and prints a table.
+bench/README.md explains each figure.
 """
 
 from __future__ import annotations
