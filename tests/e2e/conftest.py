@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from playwright.sync_api import expect
 
 from tests.conftest import _unavailable
@@ -135,6 +135,11 @@ def browser(monkeypatch):
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
+        # While Playwright's event loop runs in this thread, Django keeps the thread's
+        # database connections per async context (asgiref's Local), not per thread: once
+        # Playwright stops, those the test opened are out of reach, and left open they keep
+        # the test database from being dropped at the end of the run.
+        connections.close_all()
         chromium.close()
 
 
