@@ -26,7 +26,7 @@ def autogroups() -> None:
 
 
 def _autogroup_nice(pid: int) -> int:
-    # "/autogroup-42 nice 19"; empty for a process no session of its own has ever led
+    # "/autogroup-42 nice 19"; empty in the root autogroup (no setsid() in the ancestry)
     return int(Path(f"/proc/{pid}/autogroup").read_text().split()[-1])
 
 
@@ -117,7 +117,7 @@ def test_a_worker_sharing_its_session_leaves_the_others_of_the_session_alone(aut
         [
             "sh",
             "-c",
-            'cat /proc/$$/autogroup; "$0" -c "$1"; cat /proc/$$/autogroup',
+            'cat /proc/$$/autogroup && "$0" -c "$1" && cat /proc/$$/autogroup',
             sys.executable,
             script,
         ],
@@ -127,7 +127,9 @@ def test_a_worker_sharing_its_session_leaves_the_others_of_the_session_alone(aut
         check=True,
         start_new_session=True,
     )
-    before, worker, after = shell.stdout.splitlines()
+    lines = shell.stdout.splitlines()
+    assert len(lines) == 3, shell.stdout + shell.stderr
+    before, worker, after = lines
     assert worker == "['SCHED_IDLE'] True"
     assert before.endswith(" nice 0")
     assert after == before
