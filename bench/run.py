@@ -452,6 +452,11 @@ def print_table(result: dict) -> None:
             f"\nthroughput: team page {tp['team_page_rps']} req/s, bare Django "
             f"{tp['bare_rps']} req/s, ratio {tp['ratio']}"
         )
+    cpu = result.get("cpu_ms_per_request")
+    if isinstance(cpu, dict):
+        print("CPU per request, in-process (ms, median): " + ", ".join(
+            f"{name} {ms}" for name, ms in cpu.items()
+        ))  # fmt: skip
     queries = result.get("queries_per_page_view")
     if isinstance(queries, dict):
         print("queries per page view (turn 1 / turn 8): " + ", ".join(
@@ -562,6 +567,13 @@ def main() -> None:
     )
     parser.add_argument("--redis-db", type=int, default=5, help="a Redis database of its own")
     parser.add_argument("--queries", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument(
+        "--cpu",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="measure each kind of request's CPU in-process, before the load",
+    )
+    parser.add_argument("--cpu-requests", type=int, default=30, help="of each kind")
     parser.add_argument("--engine", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--reports", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--smoke", action="store_true", help="a few players, one turn")
@@ -573,6 +585,7 @@ def main() -> None:
         args.throughput_users, args.workers, args.redis_db = 2, 1, 6
         args.throughput_rounds = 1
         args.queries = args.engine = args.reports = False
+        args.cpu_requests = 2
         if args.database_url.endswith("/wargame_bench"):
             args.database_url += "_smoke"
     levels = [int(n) for n in args.levels.split(",")]
@@ -643,6 +656,15 @@ def main() -> None:
         result["queries_per_page_view"] = json.loads((work / "queries.json").read_text())
     else:
         result["queries_per_page_view"] = "skipped"
+    if args.cpu:
+        log(f"CPU per request, in-process ({args.cpu_requests} of each kind)")
+        cpu_env = {**local_env, "REDIS_URL": redis_url}
+        cpu_args = ["--requests", str(args.cpu_requests), "--out", str(work / "cpu.json")]
+        run_python(["bench/setup_load.py", "cpu", *cpu_args], cpu_env)
+        flush_redis(redis_url)  # the simulations its panels queued
+        result["cpu_ms_per_request"] = json.loads((work / "cpu.json").read_text())
+    else:
+        result["cpu_ms_per_request"] = "skipped"
 
     if collecting is not None and collecting.wait(timeout=300):
         raise SystemExit("collectstatic failed")

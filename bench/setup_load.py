@@ -3,16 +3,20 @@
     python bench/setup_load.py create --exercises M --players P --turns T --out join.json
     python bench/setup_load.py queries --out queries.json
     python bench/setup_load.py times --join join.json --out times.json
+    python bench/setup_load.py cpu --requests N --out cpu.json
 
 ``create`` makes M exercises through the services (a facilitator account each, 4 teams of P
 players who have joined, the exercise not yet started: the facilitator starts it over HTTP),
 plus one exercise played to turn 3 for the throughput phase, and writes what locust needs
 to play them. ``queries`` counts the database queries of the pages every browser re-fetches,
 at turn 1 and at turn 8 of a played exercise with messages. ``times`` reads the deadline,
-lock and publication times of the exercises' turns, for the notification delays.
+lock and publication times of the exercises' turns, for the notification delays. ``cpu``
+measures the CPU each kind of request costs the web process, in this process: where a
+class's load makes the pages slow, it tells which view to make cheaper.
 
-Run with REDIS_URL unset: tasks then run in this process (eager) and notifications go to an
-in-memory layer nobody listens to; the data lands in the bench database all the same.
+Run ``create``, ``queries`` and ``times`` with REDIS_URL unset: tasks then run in this
+process (eager) and notifications go to an in-memory layer nobody listens to; the data
+lands in the bench database all the same.
 """
 
 from __future__ import annotations
@@ -262,6 +266,76 @@ def times(args) -> dict:
     return {"turns": result, "exercises_finished": finished}
 
 
+REVISION = re.compile(r'name="revision" value="(\d+)"')
+
+
+def cpu(args) -> dict:
+    """Each kind of request's CPU on this process's thread (``time.thread_time``), the
+    median over ``--requests`` of them, as a player and a facilitator of one exercise make
+    them. Run with REDIS_URL set, as the web process is: a panel's simulation is queued,
+    not run here, and notifications go through Redis."""
+    import random
+    import statistics
+    import time
+
+    user = _facilitator("bench-facilitator-cpu")
+    exercise = exercise_create(
+        facilitator=user, scenario_slug=SCENARIO, title="Bench CPU", turns=3, seed=11
+    )
+    teams = exercise.teams.order_by("position")
+    player = participant_join(team=teams[0], display_name="Measured")
+    exercise_start(exercise_id=exercise.pk, user=user)
+    browser, facilitator = Client(), Client()
+    browser.get(f"/rejoin/{player.rejoin_token}/")
+    assert facilitator.login(username=user.username, password=PASSWORD)
+    package = _packages()[player.team.key]
+    pk, htmx = exercise.pk, {"HTTP_HX_REQUEST": "true"}
+    revision = int(REVISION.search(browser.get(f"/play/{pk}/").content.decode()).group(1))
+
+    def save_draft():
+        nonlocal revision
+        data = {
+            "revision": str(revision),
+            "objective": "Keep the alliance and the economy steady",
+            "confidence": "3",
+            "rationale": "We weigh the allies' reactions against the cost at home. " * 3,
+            "statement": "",
+            "intent": "save",
+            **{f"expect__{other}": "They will wait and see." for other in package["others"][:2]},
+            **{f"act__{action}": "on" for action in random.sample(package["actions"], 2)},
+        }
+        response = browser.post(f"/play/{pk}/move/", data, **htmx)
+        if response.status_code == 200:
+            revision = int(REVISION.search(response.content.decode()).group(1))
+        return response
+
+    def panel():
+        ticked = "&".join(f"act__{a}=on" for a in random.sample(package["actions"], 2))
+        return browser.get(f"/play/{pk}/preview/?{ticked}", **htmx)
+
+    kinds = {
+        "team page": lambda: browser.get(f"/play/{pk}/"),
+        "save draft": save_draft,
+        "chat message": lambda: browser.post(
+            f"/play/{pk}/messages/", {"to": "team", "body": "What about the tariffs?"}, **htmx
+        ),
+        "decision support": panel,
+        "control status": lambda: facilitator.get(f"/exercises/{pk}/control/status/"),
+        "control messages": lambda: facilitator.get(f"/exercises/{pk}/control/messages/"),
+    }
+    result = {}
+    for name, request in kinds.items():
+        spent = []
+        for _ in range(args.requests + 1):  # the first fills the caches a class has warm
+            started = time.thread_time()
+            response = request()
+            spent.append((time.thread_time() - started) * 1000)
+            if response.status_code != 200:
+                raise RuntimeError(f"{name} answered {response.status_code}")
+        result[name] = round(statistics.median(spent[1:]), 1)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -277,8 +351,12 @@ def main() -> None:
     read = sub.add_parser("times")
     read.add_argument("--join", required=True)
     read.add_argument("--out", required=True)
+    measure = sub.add_parser("cpu")
+    measure.add_argument("--requests", type=int, default=30, help="of each kind")
+    measure.add_argument("--out", required=True)
     args = parser.parse_args()
-    result = {"create": create, "queries": queries, "times": times}[args.command](args)
+    commands = {"create": create, "queries": queries, "times": times, "cpu": cpu}
+    result = commands[args.command](args)
     Path(args.out).write_text(json.dumps(result, indent=2))
 
 

@@ -70,3 +70,13 @@ def test_a_smoke_run_plays_a_turn_and_writes_its_figures(redis_url, bench_databa
     assert publish["to_last_browser_p95_ms"] is not None
     assert figures["throughput"]["team_page_rps"] > 0
     assert figures["throughput"]["bare_rps"] > 0
+    cpu = figures["cpu_ms_per_request"]
+    assert set(cpu) == {
+        "team page",
+        "save draft",
+        "chat message",
+        "decision support",
+        "control status",
+        "control messages",
+    }
+    assert all(ms > 0 for ms in cpu.values()), cpu
