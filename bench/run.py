@@ -656,18 +656,19 @@ def main() -> None:
         result["queries_per_page_view"] = json.loads((work / "queries.json").read_text())
     else:
         result["queries_per_page_view"] = "skipped"
-    if args.cpu:
+
+    if collecting is not None and collecting.wait(timeout=300):
+        raise SystemExit("collectstatic failed")
+    if args.cpu:  # after collectstatic, which would share the cores
         log(f"CPU per request, in-process ({args.cpu_requests} of each kind)")
         cpu_env = {**local_env, "REDIS_URL": redis_url}
         cpu_args = ["--requests", str(args.cpu_requests), "--out", str(work / "cpu.json")]
         run_python(["bench/setup_load.py", "cpu", *cpu_args], cpu_env)
-        flush_redis(redis_url)  # the simulations its panels queued
+        flush_redis(redis_url)  # the simulations its panels queue
         result["cpu_ms_per_request"] = json.loads((work / "cpu.json").read_text())
     else:
         result["cpu_ms_per_request"] = "skipped"
 
-    if collecting is not None and collecting.wait(timeout=300):
-        raise SystemExit("collectstatic failed")
     stack = Stack(logs)
     serve = [PYTHON, "-m", "uvicorn", "--host", "127.0.0.1"]
     serve += ["--lifespan", "off", "--no-access-log", "--log-level", "warning"]
