@@ -638,6 +638,9 @@ def main() -> None:
         )
     log("migrating the bench database")
     run_python(["manage.py", "migrate", "--noinput", "-v", "0"], server_env)
+    # The in-process steps render pages, which name their static files by the manifest.
+    if collecting is not None and collecting.wait(timeout=300):
+        raise SystemExit("collectstatic failed")
 
     result: dict = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -657,9 +660,7 @@ def main() -> None:
     else:
         result["queries_per_page_view"] = "skipped"
 
-    if collecting is not None and collecting.wait(timeout=300):
-        raise SystemExit("collectstatic failed")
-    if args.cpu:  # after collectstatic, which would share the cores
+    if args.cpu:
         log(f"CPU per request, in-process ({args.cpu_requests} of each kind)")
         cpu_env = {**local_env, "REDIS_URL": redis_url}
         cpu_args = ["--requests", str(args.cpu_requests), "--out", str(work / "cpu.json")]
