@@ -527,6 +527,14 @@ def measure_throughput(args, host: str, bare_host: str, join: Path, work: Path, 
 # --- the run --------------------------------------------------------------------------
 
 
+def positive(text: str) -> int:
+    """For the counts a median is taken over."""
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{number} is not 1 or more")
+    return number
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--levels", default="2,10", help="exercises at once, per load level")
@@ -537,7 +545,7 @@ def main() -> None:
     parser.add_argument("--deadline-turn", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--decision-support", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--throughput-seconds", type=int, default=10, help="per round")
-    parser.add_argument("--throughput-rounds", type=int, default=3)
+    parser.add_argument("--throughput-rounds", type=positive, default=3)
     parser.add_argument(
         "--throughput-users",
         type=int,
@@ -573,7 +581,7 @@ def main() -> None:
         default=True,
         help="measure each kind of request's CPU in-process, before the load",
     )
-    parser.add_argument("--cpu-requests", type=int, default=30, help="of each kind")
+    parser.add_argument("--cpu-requests", type=positive, default=30, help="of each kind")
     parser.add_argument("--engine", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--reports", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--smoke", action="store_true", help="a few players, one turn")
@@ -621,7 +629,8 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "wargame.settings",
     }
-    # The in-process steps (data, query counts) run tasks eagerly, without the channel layer.
+    # The in-process steps (data, query counts) run tasks eagerly, without the channel
+    # layer; the CPU step puts REDIS_URL back, to cost a request as the web process does.
     local_env = {
         **server_env,
         "ALLOWED_HOSTS": "127.0.0.1,testserver",
