@@ -452,6 +452,10 @@ def print_table(result: dict) -> None:
             f"\nthroughput: team page {tp['team_page_rps']} req/s, bare Django "
             f"{tp['bare_rps']} req/s, ratio {tp['ratio']}"
         )
+        for mode, name in (("throughput", "team page"), ("bare", "bare view")):
+            print(f"  CPU ms per {name}: " + ", ".join(
+                f"{part} {ms}" for part, ms in tp["cpu_ms_per_request"][mode].items()
+            ))  # fmt: skip
     cpu = result.get("cpu_ms_per_request")
     if isinstance(cpu, dict):
         print("CPU per request, in-process (ms, median): " + ", ".join(
@@ -476,19 +480,28 @@ def print_table(result: dict) -> None:
             print(f"  {name}: {'met' if check else 'MISSED'}")
 
 
-def measure_throughput(args, host: str, bare_host: str, join: Path, work: Path, logs: Path) -> dict:
+def measure_throughput(
+    args, stack: Stack, host: str, bare_host: str, join: Path, work: Path, logs: Path
+) -> dict:
     """Team page and bare view, fetched back to back in alternating rounds; the medians.
 
     Each locust user keeps one connection, and a connection stays with the worker that
     accepted it: with few users one worker gets most of them and the figure swings with
     that draw. Several users per worker and the median of alternating rounds (after one
     round that fills every player's cached page) make it repeatable.
+
+    Also where each kind of request's CPU goes: per process, the CPU milliseconds per
+    request over the rounds (the ratio is these sums' inverse ratio when both keep the
+    cores busy).
     """
     targets = {"throughput": (host, "team page"), "bare": (bare_host, "bare Django view")}
     rounds = {mode: [] for mode in targets}
+    spent = {mode: {} for mode in targets}
     for number in range(args.throughput_rounds + 1):
         for mode, (target, name) in targets.items():
             log(f"throughput round {number}: {name}" + (" (warm-up)" if number == 0 else ""))
+            cpu_before = cpu_by_part(stack)
+            locust_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             raw = run_locust(
                 classes=["Reader"],
                 users=args.throughput_users,
@@ -503,6 +516,9 @@ def measure_throughput(args, host: str, bare_host: str, join: Path, work: Path, 
             )
             if number:
                 rounds[mode].append(_kind(raw, name))
+                cpu = _cpu_since(stack, cpu_before, locust_before)
+                for part, seconds in cpu.items():
+                    spent[mode][part] = spent[mode].get(part, 0.0) + seconds
 
     def median(mode: str, key: str):
         return statistics.median(entry[key] for entry in rounds[mode])
@@ -521,7 +537,29 @@ def measure_throughput(args, host: str, bare_host: str, join: Path, work: Path, 
         "ratio": round(team_rps / bare_rps, 3),
         "team_page_rps_per_round": [round(entry["rps"], 1) for entry in rounds["throughput"]],
         "bare_rps_per_round": [round(entry["rps"], 1) for entry in rounds["bare"]],
+        "cpu_ms_per_request": {
+            mode: _per_request(spent[mode], sum(entry["requests"] for entry in rounds[mode]))
+            for mode in targets
+        },
     }
+
+
+def _cpu_since(stack: Stack, cpu_before: dict, locust_before) -> dict[str, float]:
+    """CPU seconds per part of the stack since ``cpu_before``, and locust's since
+    ``locust_before`` (the run's children that ended since)."""
+    cpu_after = cpu_by_part(stack)
+    locust_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after}
+    cpu["locust"] = (locust_after.ru_utime + locust_after.ru_stime) - (
+        locust_before.ru_utime + locust_before.ru_stime
+    )
+    return cpu
+
+
+def _per_request(seconds: dict[str, float], requests: int) -> dict[str, float]:
+    """Milliseconds per request of each part that used any, the busiest first."""
+    used = {part: 1000 * value / requests for part, value in seconds.items() if value > 0}
+    return {part: round(ms, 3) for part, ms in sorted(used.items(), key=lambda kv: -kv[1])}
 
 
 # --- the run --------------------------------------------------------------------------
@@ -766,8 +804,7 @@ def main() -> None:
                 logs=logs,
             )
             seconds = time.monotonic() - started
-            cpu_after = cpu_by_part(stack)
-            locust_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = _cpu_since(stack, cpu_before, locust_before)
             stack.check()
             run_python(
                 ["bench/setup_load.py", "times", "--join", str(join),
@@ -779,10 +816,6 @@ def main() -> None:
                 raw, times, exercises=exercises, players=args.players, seconds=seconds
             )
             level["loadavg_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
-            cpu = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after}
-            cpu["locust"] = (locust_after.ru_utime + locust_after.ru_stime) - (
-                locust_before.ru_utime + locust_before.ru_stime
-            )
             level["cpu_seconds"] = {name: round(value, 1) for name, value in cpu.items()}
             level["cpu_cores_available_seconds"] = round(seconds * (os.cpu_count() or 1), 1)
             result["levels"].append(level)
@@ -791,7 +824,7 @@ def main() -> None:
                 f"{level['errors']} errors"
             )
 
-        result["throughput"] = measure_throughput(args, host, bare_host, join, work, logs)
+        result["throughput"] = measure_throughput(args, stack, host, bare_host, join, work, logs)
     finally:
         stack.stop()
 

@@ -100,3 +100,17 @@ def test_pages_cost_the_same_at_turn_one_and_turn_eight(game, client):
             queries
         )
         assert queries == at_two[name] == at_one[name], name
+
+
+def test_postgresql_plans_a_players_viewer_query_once_per_connection(postgres, game, client):
+    """Every request of a player starts with the same query (access.py); from its sixth run
+    on a connection it is a prepared statement, which PostgreSQL does not parse and plan
+    again. Half its cost on the server under a class's load (bench/README.md)."""
+    team_page = f"/play/{game['exercise'].pk}/"
+    for _ in range(6):
+        assert client.get(team_page).status_code == 200
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert any('FROM "exercises_participant" p JOIN' in s for s in prepared), prepared
