@@ -32,3 +32,21 @@ def test_a_page_of_charts_carries_their_style_sheet_once():
         its_rules = STYLE.search(own["svg"]).group(1).replace(f"#{chart_id}", f".{SHARED_CLASS}")
         assert _rules(its_rules) <= sheet  # drawn as pygal drew it alone
     assert sum(len(c["svg"]) for c in shared) < 0.7 * sum(len(c["svg"]) for c in charts)
+
+
+def test_a_chart_carries_what_the_browser_draws_and_no_more():
+    scenario = get_scenario("japan-korea-2025")
+    start = initial_state(scenario).indicators
+    history = [
+        start,
+        {k: v + 3.33 for k, v in start.items()},
+        {k: v - 1.7 for k, v in start.items()},
+    ]
+
+    for chart in indicator_charts(scenario, history):
+        svg = chart["svg"]
+        assert svg.count("<circle") == 3 * svg.count('<text x="17') > 0  # a dot per turn and line
+        assert "<script" not in svg and "<desc" not in svg and "tooltip-overlay" not in svg
+        coordinates = re.findall(r' (?:x|y|cx|cy|width|height|d|transform)="([^"]*)"', svg)
+        decimals = [n for value in coordinates for n in re.findall(r"\d+\.(\d+)", value)]
+        assert decimals and all(len(n) == 1 for n in decimals)
