@@ -70,6 +70,9 @@ def test_a_smoke_run_plays_a_turn_and_writes_its_figures(redis_url, bench_databa
     assert publish["to_last_browser_p95_ms"] is not None
     assert figures["throughput"]["team_page_rps"] > 0
     assert figures["throughput"]["bare_rps"] > 0
+    spent = figures["throughput"]["cpu_ms_per_request"]
+    assert spent["throughput"]["web"] > 0 and spent["throughput"]["postgres"] > 0, spent
+    assert spent["bare"]["bare"] > 0, spent
     cpu = figures["cpu_ms_per_request"]
     assert set(cpu) == {
         "team page",
