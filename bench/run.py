@@ -492,7 +492,8 @@ def measure_throughput(
 
     Also where each kind of request's CPU goes: per process, the CPU milliseconds per
     request over the rounds (the ratio is these sums' inverse ratio when both keep the
-    cores busy).
+    cores busy). A round's window holds locust's start and each reader's arrival (its
+    rejoin and panel) too, spread over that round's requests.
     """
     targets = {"throughput": (host, "team page"), "bare": (bare_host, "bare Django view")}
     rounds = {mode: [] for mode in targets}
@@ -544,7 +545,9 @@ def measure_throughput(
     }
 
 
-def _cpu_since(stack: Stack, cpu_before: dict, locust_before) -> dict[str, float]:
+def _cpu_since(
+    stack: Stack, cpu_before: dict[str, float], locust_before: resource.struct_rusage
+) -> dict[str, float]:
     """CPU seconds per part of the stack since ``cpu_before``, and locust's since
     ``locust_before`` (the run's children that ended since)."""
     cpu_after = cpu_by_part(stack)

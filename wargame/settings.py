@@ -103,21 +103,17 @@ if "sqlite" in DATABASES["default"]["ENGINE"]:
         "init_command": "PRAGMA journal_mode=WAL;",
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Parameters are bound by the server, so that a statement a connection has run five
-    # times is prepared: PostgreSQL parses and plans the players' viewer query and the like
-    # once per connection instead of on every request (bench/README.md, 2026-12-04).
-    DATABASES["default"]["OPTIONS"] = {
-        "server_side_binding": True,
-        "prepare_threshold": 5 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True) else None,
-    }
+    options = DATABASES["default"].setdefault("OPTIONS", {})  # DATABASE_URL's, e.g. sslmode
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        # Parameters bound by the server, so that a statement a connection has run five
+        # times is prepared: PostgreSQL parses and plans the players' viewer query and the
+        # like once per connection instead of on every request (bench/README.md, 2026-12-04).
+        options.update({"server_side_binding": True, "prepare_threshold": 5})
     if env.bool("DATABASE_POOL", default=True):
         # A request gives its connection back when it ends (CONN_MAX_AGE must stay 0): the
         # pool keeps a few open, so that the next request, or a websocket's, does not
         # connect again.
-        DATABASES["default"]["OPTIONS"]["pool"] = {
-            "min_size": 2,
-            "max_size": env.int("DATABASE_POOL_SIZE", default=10),
-        }
+        options["pool"] = {"min_size": 2, "max_size": env.int("DATABASE_POOL_SIZE", default=10)}
 # SQLite tests use a file, so that a server started by a browser test sees the same data.
 _test_db = BASE_DIR / "test-db.sqlite3" if "sqlite" in DATABASES["default"]["ENGINE"] else None
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=_test_db)}

@@ -71,8 +71,9 @@ def test_a_smoke_run_plays_a_turn_and_writes_its_figures(redis_url, bench_databa
     assert figures["throughput"]["team_page_rps"] > 0
     assert figures["throughput"]["bare_rps"] > 0
     spent = figures["throughput"]["cpu_ms_per_request"]
-    assert spent["throughput"]["web"] > 0 and spent["throughput"]["postgres"] > 0, spent
-    assert spent["bare"]["bare"] > 0, spent
+    assert spent["throughput"].get("web", 0) > 0, spent
+    assert spent["throughput"].get("postgres", 0) > 0, spent  # the viewer's query
+    assert spent["bare"].get("bare", 0) > 0, spent
     cpu = figures["cpu_ms_per_request"]
     assert set(cpu) == {
         "team page",

@@ -1,3 +1,4 @@
+import json
 import os
 import secrets
 import socket
@@ -156,3 +157,42 @@ def test_home_page_explains_the_kit_and_offers_the_facilitator_log_in(client):
     assert response.status_code == 200
     assert b"Tabletop exercises in the browser" in response.content
     assert b'href="/accounts/login/"' in response.content
+
+
+def _database_options(**overrides: str) -> dict:
+    """The database options a process started with these settings connects with."""
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json; from django.conf import settings; "
+            "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))",
+        ],
+        cwd=ROOT,
+        env=_env(DEBUG="true", **overrides),
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+@pytest.mark.parametrize("pool", ["true", "false"])
+def test_the_database_urls_own_options_are_kept(pool):
+    options = _database_options(
+        DATABASE_URL="postgres://wargame@db.example.org/wargame?sslmode=verify-full",
+        DATABASE_POOL=pool,
+    )
+    assert options["sslmode"] == "verify-full"
+    assert options["server_side_binding"] is True
+    assert options["prepare_threshold"] == 5
+    assert ("pool" in options) == (pool == "true")
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler_that_cannot_keep_them():
+    options = _database_options(
+        DATABASE_URL="postgres://wargame@pgbouncer.example.org/wargame",
+        DATABASE_PREPARED_STATEMENTS="false",
+    )
+    assert "server_side_binding" not in options and "prepare_threshold" not in options
+    assert "pool" in options

@@ -2,6 +2,7 @@
 chart is still drawn with all of its rules."""
 
 import re
+from collections import Counter
 
 from wargame.engine import initial_state
 from wargame.exercises.charts import SHARED_CLASS, indicator_charts, sharing_one_style
@@ -42,11 +43,15 @@ def test_a_chart_carries_what_the_browser_draws_and_no_more():
         {k: v + 3.33 for k, v in start.items()},
         {k: v - 1.7 for k, v in start.items()},
     ]
+    lines = Counter(indicator.group for indicator in scenario.indicators)
 
-    for chart in indicator_charts(scenario, history):
+    charts = indicator_charts(scenario, history)
+    assert len(charts) == len(lines)
+    for chart, group in zip(charts, lines, strict=True):
         svg = chart["svg"]
-        assert svg.count("<circle") == 3 * svg.count('<text x="17') > 0  # a dot per turn and line
-        assert "<script" not in svg and "<desc" not in svg and "tooltip-overlay" not in svg
+        assert svg.count("<circle") == len(history) * lines[group]  # a dot per turn and line
+        assert svg.count('<desc class="value">') == svg.count("<desc") == svg.count("<circle")
+        assert "<script" not in svg and "tooltip-overlay" not in svg
         coordinates = re.findall(r' (?:x|y|cx|cy|width|height|d|transform)="([^"]*)"', svg)
         decimals = [n for value in coordinates for n in re.findall(r"\d+\.(\d+)", value)]
         assert decimals and all(len(n) == 1 for n in decimals)
