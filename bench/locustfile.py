@@ -157,6 +157,7 @@ class LiveSocket:
         self.exercise = user.exercise_id
         self.ws = None
         self.closing = False
+        self.greeted = False
         self.up = Event()
         self.greenlet = gevent.spawn(self._run)
 
@@ -203,6 +204,11 @@ class LiveSocket:
                 continue
             if attempts:
                 self.on_event({"event": "reconnected"}, time.time())
+            elif not self.greeted:
+                # live.js asks what is current once its first connection is up (a page
+                # rendered just before it would refresh its older parts; these never are).
+                self.greeted = True
+                self.ws.send(json.dumps({"type": "hello"}))
             attempts = 0
             pinger = gevent.spawn(self._pinger)
             try:

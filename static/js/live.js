@@ -1,6 +1,7 @@
 // Live updates: a websocket brings "this changed" notifications; every element whose
 // data-live lists the event re-fetches itself with htmx. After a lost connection the page
-// reconnects by itself and refreshes every live element, so nothing missed stays missed.
+// reconnects by itself and refreshes every live element, and on its first connection the
+// parts older than the server's version, so nothing missed stays missed.
 (function () {
   "use strict";
   const body = document.body;
@@ -140,9 +141,32 @@
     });
   });
 
+  // The page was rendered before its connection joined: what changed in between was told
+  // to nobody. The answer to "hello" (sent once the first connection is up) is the version
+  // now; a part older than that re-fetches itself.
+  function refreshOlderThan(version) {
+    document.querySelectorAll("[data-live]").forEach(function (el) {
+      const selector = el.getAttribute("hx-target");
+      const shown = shownVersion(selector ? document.querySelector(selector) : el);
+      if (shown && newer(version, shown) && !keepingEdits(el)) refresh(el);
+    });
+  }
+
+  // A newer form never replaces the user's unsaved edits: a notice offers to load it.
+  function keepingEdits(el) {
+    if (el.id !== "move" || !dirty) return false;
+    const notice = document.getElementById("newer-draft");
+    if (notice) notice.classList.remove("d-none");
+    return true;
+  }
+
   function handle(message) {
     const event = message.event;
     if (event === "pong") return;
+    if (event === "hello") {
+      refreshOlderThan(message.version);
+      return;
+    }
     if (event === "estimate.ready") {
       const waiting = '[data-live-package="' + message.package + '"]';
       if (!document.querySelector(waiting)) {
@@ -160,11 +184,7 @@
       if (el.dataset.livePackage !== undefined && message.package !== el.dataset.livePackage) {
         return;
       }
-      if (el.id === "move" && dirty) {
-        const notice = document.getElementById("newer-draft");
-        if (notice) notice.classList.remove("d-none");
-        return;
-      }
+      if (keepingEdits(el)) return;
       const part = partFor(el, message);
       if (!part) refreshOn(el, event);
       else if (!part.stale) swapIn(part); // otherwise the page shows it already, or newer
@@ -196,6 +216,7 @@
       attempts = 0;
       show("online", "live");
       if (connectedOnce) refreshAll();
+      else socket.send(JSON.stringify({ type: "hello" }));
       connectedOnce = true;
       clearInterval(pinger);
       pinger = setInterval(function () {

@@ -197,6 +197,50 @@ def test_a_form_that_comes_late_never_replaces_a_newer_one(redis_url, live_stack
     )
 
 
+def test_a_page_catches_up_with_what_changed_before_its_first_connection(live_stack, browser):
+    """Kenji's page is on screen but its websocket has not joined yet when Aiko saves: that
+    notice reaches nobody. Once connected, his page asks what is current and fetches the
+    form again. The window is held open here: until Aiko has saved, Kenji's connection
+    passes nothing on, neither way."""
+    url = live_stack
+    alice = get_user_model().objects.create_user("alice", password=PASSWORD)
+    exercise = exercise_create(facilitator=alice, scenario_slug="japan-korea-2025", title="4C")
+    exercise_start(exercise_id=exercise.pk, user=alice)
+    code = Team.objects.get(exercise=exercise, key="japan").join_code
+    aiko = _join(browser.new_context(), url, code, "Aiko")
+    window = {"open": True, "held": [], "server": None}
+
+    def hold_until_aiko_saved(route) -> None:
+        server = route.connect_to_server()
+        window["server"] = server
+
+        def to_server(message) -> None:
+            if window["open"]:
+                window["held"].append(message)
+            else:
+                server.send(message)
+
+        route.on_message(to_server)
+        server.on_message(lambda message: None if window["open"] else route.send(message))
+
+    kenji_context = browser.new_context()
+    kenji_context.route_web_socket(re.compile(r"/ws/"), hold_until_aiko_saved)
+    kenji = _join(kenji_context, url, code, "Kenji")
+    aiko.fill("#id_objective", "Reassure Washington first")
+    aiko.click("button[value=save]")
+    expect(aiko.locator("#move")).to_contain_text("Draft saved.", timeout=TIMEOUT)
+    kenji.wait_for_timeout(500)
+    expect(kenji.locator("#id_objective")).to_have_value("")
+
+    window["open"] = False
+    for message in window["held"]:
+        window["server"].send(message)
+    expect(kenji.locator("#id_objective")).to_have_value(
+        "Reassure Washington first", timeout=TIMEOUT
+    )
+    assert kenji.evaluate("window.notReloaded")
+
+
 def test_the_control_room_keeps_up_with_a_busy_team_without_a_request_per_save(
     redis_url, live_stack, browser
 ):

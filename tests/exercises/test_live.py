@@ -370,3 +370,45 @@ async def test_a_turn_locked_at_its_deadline_brings_each_team_its_situation(lock
         assert "This turn is locked" in heard["parts"]["situation"]
     finally:
         await socket.disconnect()
+
+
+PART_VERSION = re.compile(r'data-part-version="([^"]*)"')
+
+
+@sync_to_async
+def _shown_version(world: dict, persona: str, url: str) -> str:
+    """The version of the part a persona's browser would show from ``url``."""
+    client = Client()
+    for name, value in world["cookies"][persona].items():
+        client.cookies[name] = value
+    response = client.get(url, headers={"hx-request": "true"})
+    assert response.status_code == 200
+    return PART_VERSION.search(response.content.decode()).group(1)
+
+
+async def test_a_page_older_than_its_first_connection_learns_what_is_current():
+    """A teammate saved between Bob's page and his websocket: that notice went to nobody.
+    Asked "hello", the server answers with the version of the form as it is now."""
+    world = await _world()
+    pk = world["exercise"].pk
+    move = f"/play/{pk}/fragments/move/"
+    on_bobs_page = await _shown_version(world, "bob", move)
+    dave = await sync_to_async(join)(world["exercise"], "japan", "Dave")
+    await sync_to_async(save_draft)(dave, world["turn"], answers("japan"), base=0)
+
+    bob, alice = _socket(world, "bob"), _socket(world, "alice")
+    for socket in (bob, alice):
+        assert (await socket.connect(timeout=3))[0]
+    try:
+        await bob.send_json_to({"type": "hello"})
+        hello = await bob.receive_json_from(timeout=3)
+        assert hello == {"event": "hello", "version": await _shown_version(world, "bob", move)}
+        assert hello["version"] != on_bobs_page
+
+        await alice.send_json_to({"type": "hello"})
+        hello = await _next(alice, "hello")
+        exercise = await sync_to_async(type(world["exercise"]).objects.get)(pk=pk)
+        assert hello["version"] == f"{pk}.{exercise.version}"
+    finally:
+        await bob.disconnect()
+        await alice.disconnect()

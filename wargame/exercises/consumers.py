@@ -5,7 +5,8 @@ from django.utils import timezone
 
 from wargame.core.consumers import NotificationConsumer
 from wargame.exercises.access import Role, Viewer, browser_roles, viewer_for
-from wargame.exercises.models import Exercise, Participant
+from wargame.exercises.fragments import exercise_version, team_version
+from wargame.exercises.models import Exercise, Participant, Team
 from wargame.exercises.notify import control_group, exercise_group, team_group
 from wargame.exercises.selectors import ONLINE_WINDOW
 
@@ -17,6 +18,15 @@ def _viewer(scope, exercise_id: int) -> Viewer | None:
         return None
     roles = browser_roles(scope.get("cookies", {}), scope.get("session"))
     return viewer_for(scope.get("user"), roles, exercise)
+
+
+@database_sync_to_async
+def _current_version(viewer: Viewer) -> str:
+    """The version of what the viewer's page shows, as its parts carry it (fragments.py)."""
+    if viewer.role == Role.PLAYER:
+        team = Team.objects.select_related("exercise").get(pk=viewer.team.pk)
+        return team_version(team.exercise, team)
+    return exercise_version(Exercise.objects.get(pk=viewer.exercise.pk))
 
 
 @database_sync_to_async
@@ -47,6 +57,15 @@ class ExerciseConsumer(NotificationConsumer):
     async def disconnect(self, code) -> None:
         if getattr(self, "viewer", None) is not None:
             await self._presence(online=False)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        """``{"type": "hello"}``, sent once the connection is up, is answered with the
+        current version: a page rendered before its connection joined the groups missed the
+        notices of what changed in between, and refreshes the parts older than that."""
+        if isinstance(content, dict) and content.get("type") == "hello":
+            await self.send_json({"event": "hello", "version": await _current_version(self.viewer)})
+            return
+        await super().receive_json(content, **kwargs)
 
     async def notify(self, message: dict) -> None:
         """Parts sent with a notice (notify.py) reach the players of their team only."""
