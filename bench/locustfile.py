@@ -202,13 +202,13 @@ class LiveSocket:
                 attempts += 1
                 gevent.sleep(min(10, 0.5 * 2 ** min(attempts, 5)))
                 continue
-            if attempts:
-                self.on_event({"event": "reconnected"}, time.time())
-            elif not self.greeted:
-                # live.js asks what is current once its first connection is up (a page
-                # rendered just before it would refresh its older parts; these never are).
-                self.greeted = True
+            if not self.greeted and self.player_id is not None:
+                # live.js on a team page asks what is current once its first connection is
+                # up (a page rendered just before would refresh its older parts).
                 self.ws.send(json.dumps({"type": "hello"}))
+            elif attempts:
+                self.on_event({"event": "reconnected"}, time.time())
+            self.greeted = True
             attempts = 0
             pinger = gevent.spawn(self._pinger)
             try:

@@ -1,7 +1,7 @@
 // Live updates: a websocket brings "this changed" notifications; every element whose
 // data-live lists the event re-fetches itself with htmx. After a lost connection the page
-// reconnects by itself and refreshes every live element, and on its first connection the
-// parts older than the server's version, so nothing missed stays missed.
+// reconnects by itself and refreshes every live element. On its first connection a team
+// page re-fetches the parts older than the team's version then (refreshOlderThan).
 (function () {
   "use strict";
   const body = document.body;
@@ -85,9 +85,12 @@
   // keyed by the id of the element the response goes to: it is swapped in as the response
   // would be, with this page's CSRF token in its forms.
   const CSRF_PLACEHOLDER = "csrf-token-of-this-response"; // wargame/exercises/fragments.py
-  function partFor(el, message) {
+  function targetOf(el) {
     const selector = el.getAttribute("hx-target");
-    const target = selector ? document.querySelector(selector) : el;
+    return selector ? document.querySelector(selector) : el;
+  }
+  function partFor(el, message) {
+    const target = targetOf(el);
     const html = target && message.parts && message.parts[target.id];
     if (typeof html !== "string") return null;
     const version = /data-part-version="([^"]*)"/.exec(html);
@@ -142,13 +145,19 @@
   });
 
   // The page was rendered before its connection joined: what changed in between was told
-  // to nobody. The answer to "hello" (sent once the first connection is up) is the version
-  // now; a part older than that re-fetches itself.
+  // to nobody. A page with versioned parts asks "hello" once its first connection is up;
+  // the answer is the team's version now, and a part older than that re-fetches itself. A
+  // part that shows only what the whole exercise sees (data-live-scope="exercise": the
+  // situation, which brings the move form with it) does so only when the exercise's moved.
   function refreshOlderThan(version) {
     document.querySelectorAll("[data-live]").forEach(function (el) {
-      const selector = el.getAttribute("hx-target");
-      const shown = shownVersion(selector ? document.querySelector(selector) : el);
-      if (shown && newer(version, shown) && !keepingEdits(el)) refresh(el);
+      const shown = shownVersion(targetOf(el));
+      if (!shown) return;
+      const older =
+        el.dataset.liveScope === "exercise"
+          ? Number(version.split(".")[1]) > Number(shown.split(".")[1])
+          : newer(version, shown);
+      if (older && !keepingEdits(el)) refresh(el);
     });
   }
 
@@ -216,7 +225,9 @@
       attempts = 0;
       show("online", "live");
       if (connectedOnce) refreshAll();
-      else socket.send(JSON.stringify({ type: "hello" }));
+      else if (document.querySelector("[data-part-version]")) {
+        socket.send(JSON.stringify({ type: "hello" }));
+      }
       connectedOnce = true;
       clearInterval(pinger);
       pinger = setInterval(function () {

@@ -182,6 +182,7 @@ def test_the_database_urls_own_options_are_kept(pool):
     options = _database_options(
         DATABASE_URL="postgres://wargame@db.example.org/wargame?sslmode=verify-full",
         DATABASE_POOL=pool,
+        DATABASE_PREPARED_STATEMENTS="true",
     )
     assert options["sslmode"] == "verify-full"
     assert options["server_side_binding"] is True
@@ -193,6 +194,7 @@ def test_prepared_statements_can_be_turned_off_for_a_pooler_that_cannot_keep_the
     options = _database_options(
         DATABASE_URL="postgres://wargame@pgbouncer.example.org/wargame",
         DATABASE_PREPARED_STATEMENTS="false",
+        DATABASE_POOL="true",
     )
     assert "server_side_binding" not in options and "prepare_threshold" not in options
     assert "pool" in options

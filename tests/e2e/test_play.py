@@ -197,48 +197,57 @@ def test_a_form_that_comes_late_never_replaces_a_newer_one(redis_url, live_stack
     )
 
 
-def test_a_page_catches_up_with_what_changed_before_its_first_connection(live_stack, browser):
-    """Kenji's page is on screen but its websocket has not joined yet when Aiko saves: that
-    notice reaches nobody. Once connected, his page asks what is current and fetches the
-    form again. The window is held open here: until Aiko has saved, Kenji's connection
-    passes nothing on, neither way."""
-    url = live_stack
+def _aiko_saves_before_kenjis_hello(browser, url: str, typing: str = "") -> Page:
+    """Aiko saves after Kenji's page was rendered and before his connection asks what is
+    current: a notice that reaches no one, as when it is sent before the connection joins.
+    Here his connection passes on no notice at all, and holds his page's "hello" until
+    Aiko has saved (Kenji meanwhile ``typing`` his rationale); the answer alone can bring
+    his page the form."""
     alice = get_user_model().objects.create_user("alice", password=PASSWORD)
     exercise = exercise_create(facilitator=alice, scenario_slug="japan-korea-2025", title="4C")
     exercise_start(exercise_id=exercise.pk, user=alice)
     code = Team.objects.get(exercise=exercise, key="japan").join_code
     aiko = _join(browser.new_context(), url, code, "Aiko")
-    window = {"open": True, "held": [], "server": None}
+    held: dict = {"from_page": [], "server": None}
 
-    def hold_until_aiko_saved(route) -> None:
-        server = route.connect_to_server()
-        window["server"] = server
-
-        def to_server(message) -> None:
-            if window["open"]:
-                window["held"].append(message)
-            else:
-                server.send(message)
-
-        route.on_message(to_server)
-        server.on_message(lambda message: None if window["open"] else route.send(message))
+    def notices_never_and_hello_later(route) -> None:
+        server = held["server"] = route.connect_to_server()
+        route.on_message(lambda message: held["from_page"].append(message))
+        server.on_message(lambda message: route.send(message) if '"hello"' in message else None)
 
     kenji_context = browser.new_context()
-    kenji_context.route_web_socket(re.compile(r"/ws/"), hold_until_aiko_saved)
+    kenji_context.route_web_socket(re.compile(r"/ws/"), notices_never_and_hello_later)
     kenji = _join(kenji_context, url, code, "Kenji")
+    if typing:
+        kenji.fill("#id_rationale", typing)
     aiko.fill("#id_objective", "Reassure Washington first")
     aiko.click("button[value=save]")
     expect(aiko.locator("#move")).to_contain_text("Draft saved.", timeout=TIMEOUT)
-    kenji.wait_for_timeout(500)
     expect(kenji.locator("#id_objective")).to_have_value("")
 
-    window["open"] = False
-    for message in window["held"]:
-        window["server"].send(message)
+    assert any('"hello"' in message for message in held["from_page"]), held["from_page"]
+    for message in held["from_page"]:
+        held["server"].send(message)
+    return kenji
+
+
+def test_a_page_catches_up_with_what_changed_before_its_first_connection(live_stack, browser):
+    kenji = _aiko_saves_before_kenjis_hello(browser, live_stack)
     expect(kenji.locator("#id_objective")).to_have_value(
         "Reassure Washington first", timeout=TIMEOUT
     )
     assert kenji.evaluate("window.notReloaded")
+
+
+def test_catching_up_keeps_what_the_user_typed_meanwhile(live_stack, browser):
+    kenji = _aiko_saves_before_kenjis_hello(browser, live_stack, typing="Our own reasons")
+    expect(kenji.locator("#newer-draft")).to_be_visible(timeout=TIMEOUT)
+    kenji.wait_for_timeout(500)  # the situation is not fetched: it would bring the form
+    expect(kenji.locator("#id_rationale")).to_have_value("Our own reasons")
+    kenji.click("#load-newer")
+    expect(kenji.locator("#id_objective")).to_have_value(
+        "Reassure Washington first", timeout=TIMEOUT
+    )
 
 
 def test_the_control_room_keeps_up_with_a_busy_team_without_a_request_per_save(

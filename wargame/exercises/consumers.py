@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from wargame.core.consumers import NotificationConsumer
 from wargame.exercises.access import Role, Viewer, browser_roles, viewer_for
-from wargame.exercises.fragments import exercise_version, team_version
+from wargame.exercises.fragments import team_version
 from wargame.exercises.models import Exercise, Participant, Team
 from wargame.exercises.notify import control_group, exercise_group, team_group
 from wargame.exercises.selectors import ONLINE_WINDOW
@@ -21,12 +21,10 @@ def _viewer(scope, exercise_id: int) -> Viewer | None:
 
 
 @database_sync_to_async
-def _current_version(viewer: Viewer) -> str:
-    """The version of what the viewer's page shows, as its parts carry it (fragments.py)."""
-    if viewer.role == Role.PLAYER:
-        team = Team.objects.select_related("exercise").get(pk=viewer.team.pk)
-        return team_version(team.exercise, team)
-    return exercise_version(Exercise.objects.get(pk=viewer.exercise.pk))
+def _current_version(team_id: int) -> str:
+    """The version of what a team's page shows, as its parts carry it (fragments.py)."""
+    team = Team.objects.select_related("exercise").get(pk=team_id)
+    return team_version(team.exercise, team)
 
 
 @database_sync_to_async
@@ -37,6 +35,8 @@ def _mark_seen(participant_id: int, *, online: bool) -> None:
 
 class ExerciseConsumer(NotificationConsumer):
     """Live updates for one exercise; the groups follow the viewer's role (see access.py)."""
+
+    greeted = False
 
     async def connect(self) -> None:
         exercise_id = int(self.scope["url_route"]["kwargs"]["exercise_id"])
@@ -59,11 +59,14 @@ class ExerciseConsumer(NotificationConsumer):
             await self._presence(online=False)
 
     async def receive_json(self, content, **kwargs) -> None:
-        """``{"type": "hello"}``, sent once the connection is up, is answered with the
-        current version: a page rendered before its connection joined the groups missed the
+        """A player's first ``{"type": "hello"}`` is answered with the team's version, read
+        after the connection joined its groups: a page rendered before that missed the
         notices of what changed in between, and refreshes the parts older than that."""
         if isinstance(content, dict) and content.get("type") == "hello":
-            await self.send_json({"event": "hello", "version": await _current_version(self.viewer)})
+            if self.viewer.role == Role.PLAYER and not self.greeted:
+                self.greeted = True
+                version = await _current_version(self.viewer.team.pk)
+                await self.send_json({"event": "hello", "version": version})
             return
         await super().receive_json(content, **kwargs)
 
