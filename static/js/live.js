@@ -1,7 +1,7 @@
 // Live updates: a websocket brings "this changed" notifications; every element whose
 // data-live lists the event re-fetches itself with htmx. After a lost connection the page
 // reconnects by itself and refreshes every live element. On its first connection a team
-// page re-fetches the parts older than the team's version then (refreshOlderThan).
+// page asks what is current and re-fetches its older parts (refreshOlderThan).
 (function () {
   "use strict";
   const body = document.body;
