@@ -52,6 +52,9 @@ def test_a_chart_carries_what_the_browser_draws_and_no_more():
         assert svg.count("<circle") == len(history) * lines[group]  # a dot per turn and line
         assert svg.count('<desc class="value">') == svg.count("<desc") == svg.count("<circle")
         assert "<script" not in svg and "tooltip-overlay" not in svg
+        assert (
+            re.search(r"<title>(.*?)</title>", svg).group(1) == f"{chart['group']} over the turns"
+        )
         coordinates = re.findall(r' (?:x|y|cx|cy|width|height|d|transform)="([^"]*)"', svg)
         decimals = [n for value in coordinates for n in re.findall(r"\d+\.(\d+)", value)]
         assert decimals and all(len(n) == 1 for n in decimals)

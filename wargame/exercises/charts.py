@@ -24,14 +24,21 @@ _STYLE = re.compile(r"<style[^>]*>.*?</style>", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 
+_TITLE = {"title", f"{{{SVG_NS}}}title"}
 _SCRIPT = {"script", f"{{{SVG_NS}}}script"}
 _DESCRIPTION = {"desc", f"{{{SVG_NS}}}desc"}
 _GEOMETRY = {"x", "y", "cx", "cy", "width", "height", "d", "transform"}
 _DECIMAL = re.compile(r"\d+\.\d+")
 
 
-def _svg(chart: pygal.Line) -> str:
+def _svg(chart: pygal.Line, *, name: str) -> str:
+    """``name`` replaces pygal's own in the chart's title: what a pointer resting on the
+    chart and a screen reader announce."""
     tree = chart.render_tree()
+    for title in tree.iter():
+        if title.tag in _TITLE:
+            title.text = name
+            break
     for parent in tree.iter():
         for child in list(parent):
             if _for_the_script(child):
@@ -82,7 +89,8 @@ def indicator_charts(
         chart.x_labels = ["Start", *(str(turn) for turn in range(1, len(history)))]
         for indicator in indicators:
             chart.add(indicator.name, [round(values[indicator.id], 1) for values in history])
-        charts.append({"group": group.replace("_", " ").capitalize(), "svg": _svg(chart)})
+        name = group.replace("_", " ").capitalize()
+        charts.append({"group": name, "svg": _svg(chart, name=f"{name} over the turns")})
     if cache_key:
         cache.set(cache_key, charts, 3600)
     return charts
