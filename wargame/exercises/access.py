@@ -166,6 +166,16 @@ def get_viewer(request: HttpRequest, exercise_id: int, *roles: Role) -> Viewer:
     return viewer
 
 
+def versions_refreshed(viewer: Viewer) -> Viewer:
+    """A player's viewer with its exercise's and team's versions read again, in one query:
+    after a change, the versions it moved, by which the parts rendered for it are cached
+    (fragments.py)."""
+    team, exercise = viewer.team, viewer.exercise
+    versions = Team.objects.filter(pk=team.pk).values_list("version", "exercise__version")
+    team.version, exercise.version = versions.get()
+    return viewer
+
+
 def _signed_in_player(
     request: HttpRequest, browser: BrowserRoles, exercise_id: int
 ) -> Viewer | None:

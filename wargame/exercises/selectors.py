@@ -13,6 +13,7 @@ from wargame.exercises.scenarios import get_scenario
 
 ONLINE_WINDOW = timedelta(seconds=60)
 MESSAGE_LIMIT = 60
+TURN_STATES = ("state_before", "adjudication", "state_after", "narratives")  # large JSON
 
 
 @dataclass
@@ -40,9 +41,17 @@ def newest_turn(exercise: Exercise) -> Turn | None:
 
 def latest_turn(exercise: Exercise) -> Turn | None:
     """The exercise's newest turn, without its states and adjudication (large JSON)."""
+    return exercise.turn_set.defer(*TURN_STATES).order_by("-number").first()
+
+
+def team_move(exercise: Exercise, team: Team) -> Move | None:
+    """The team's move in the exercise's newest turn, with that turn (without its states),
+    in one query: every turn opens with a move for each team."""
     return (
-        exercise.turn_set.defer("state_before", "adjudication", "state_after", "narratives")
-        .order_by("-number")
+        Move.objects.select_related("turn")
+        .defer(*(f"turn__{name}" for name in TURN_STATES))
+        .filter(turn__exercise=exercise, team=team)
+        .order_by("-turn__number")
         .first()
     )
 

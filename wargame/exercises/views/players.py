@@ -13,7 +13,14 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from wargame.exercises.access import Role, Viewer, forget_roles, get_viewer, roles_of
+from wargame.exercises.access import (
+    Role,
+    Viewer,
+    forget_roles,
+    get_viewer,
+    roles_of,
+    versions_refreshed,
+)
 from wargame.exercises.forms import JoinCodeForm, JoinNameForm, MessageForm, MoveForm
 from wargame.exercises.fragments import (
     CSRF_PLACEHOLDER,
@@ -27,7 +34,7 @@ from wargame.exercises.fragments import (
     with_csrf_token,
     with_panel,
 )
-from wargame.exercises.models import Move, Participant, Team, Turn
+from wargame.exercises.models import Participant, Team, Turn
 from wargame.exercises.notify import notices_with_parts
 from wargame.exercises.parts import (
     chat_form_part,
@@ -40,7 +47,7 @@ from wargame.exercises.parts import (
     situation_html,
 )
 from wargame.exercises.scenarios import get_scenario
-from wargame.exercises.selectors import latest_turn
+from wargame.exercises.selectors import latest_turn, team_move
 from wargame.exercises.services.errors import InvalidAnswers, MoveConflict, ServiceError
 from wargame.exercises.services.messages import message_send
 from wargame.exercises.services.moves import move_save_draft, move_submit, participant_join
@@ -207,8 +214,8 @@ def team_fragment(request: HttpRequest, exercise_id: int, name: str) -> HttpResp
 @require_POST
 def move_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
     viewer = _player(request, exercise_id)
-    turn = latest_turn(viewer.exercise)
-    move = Move.objects.filter(turn=turn, team=viewer.team).first() if turn else None
+    move = team_move(viewer.exercise, viewer.team)
+    turn = move and move.turn
     form = move_form(viewer.exercise, viewer.team, turn, move, data=request.POST)
     if form is None:
         return _move_response(request, viewer, turn)
@@ -228,7 +235,7 @@ def move_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
                 )
                 # The versions this save left, read while it holds their rows: the form
                 # rendered below from the saved move is exactly that version's.
-                viewer = _player(request, exercise_id)
+                versions_refreshed(viewer)
         except MoveConflict as exc:
             notice = ("warning", str(exc))
             form = _rebound(form, revision=exc.current_revision)
@@ -299,7 +306,7 @@ def message_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
         except ServiceError as exc:
             form.add_error(None, str(exc))
             return _chat_response(request, viewer, form)
-        viewer = _player(request, exercise_id)  # the versions the message moved
+        versions_refreshed(viewer)  # the versions the message moved
         # Every team that can read the message gets its own list, rendered once for all
         # of its players, with the notice.
         teams = list(viewer.exercise.teams.all())  # as the message left them
