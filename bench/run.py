@@ -36,6 +36,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from view_cpu import by_view  # bench/, this script's folder
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PYTHON = sys.executable
@@ -419,6 +421,9 @@ def _second(item: tuple) -> float:
     return -item[1]
 
 
+VIEWS_SHOWN = 8
+
+
 def print_table(result: dict) -> None:
     print()
     print(f"Wargame kit load benchmark, {result['date']} (load average {result['loadavg']})")
@@ -445,6 +450,12 @@ def print_table(result: dict) -> None:
         print(
             f"  CPU seconds of {level['cpu_cores_available_seconds']} available: "
             + ", ".join(f"{name} {value}" for name, value in sorted(cpu.items(), key=_second))
+        )
+        views = list(level["web_cpu_by_view"].items())[:VIEWS_SHOWN]
+        print(
+            "  web CPU by view, seconds (ms per request): "
+            + ", ".join(f"{name} {v['cpu_seconds']} ({v['cpu_ms_mean']})" for name, v in views)
+            + f"; outside the views {level['web_cpu_outside_views_seconds']}"
         )
     tp = result.get("throughput")
     if tp:
@@ -668,7 +679,8 @@ def main() -> None:
         # connections with 40 players (README).
         "CONN_MAX_AGE": "0",
         "LOG_LEVEL": "WARNING",
-        "DJANGO_SETTINGS_MODULE": "wargame.settings",
+        "DJANGO_SETTINGS_MODULE": "bench.settings_bench",  # each request's CPU, by view
+        "BENCH_VIEW_CPU_DIR": str(work / "view-cpu"),
     }
     # The in-process steps (data, query counts) run tasks eagerly, without the channel
     # layer; the CPU step puts REDIS_URL back, to cost a request as the web process does.
@@ -676,6 +688,7 @@ def main() -> None:
         **server_env,
         "ALLOWED_HOSTS": "127.0.0.1,testserver",
         "DEADLINE_SWEEPER_THREAD": "false",
+        "DJANGO_SETTINGS_MODULE": "wargame.settings",
     }
     local_env.pop("REDIS_URL")
     collecting = None
@@ -781,7 +794,7 @@ def main() -> None:
             if args.deadline_turn:
                 bound += 60
             log(f"level {exercises} exercises: playing (at most {bound} s)")
-            started = time.monotonic()
+            started, began = time.monotonic(), time.time()
             cpu_before = cpu_by_part(stack)
             locust_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             raw = run_locust(
@@ -821,6 +834,11 @@ def main() -> None:
             level["loadavg_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
             level["cpu_seconds"] = {name: round(value, 1) for name, value in cpu.items()}
             level["cpu_cores_available_seconds"] = round(seconds * (os.cpu_count() or 1), 1)
+            views = by_view(work / "view-cpu", began, time.time())
+            level["web_cpu_by_view"] = views
+            level["web_cpu_outside_views_seconds"] = round(
+                cpu["web"] - sum(view["cpu_seconds"] for view in views.values()), 1
+            )
             result["levels"].append(level)
             log(
                 f"level {exercises} exercises: {level['requests_per_second']} req/s, "

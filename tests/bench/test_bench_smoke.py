@@ -64,6 +64,14 @@ def test_a_smoke_run_plays_a_turn_and_writes_its_figures(redis_url, bench_databa
     for kind in ("team page", "save draft", "submit move", "review: publish", "websocket connect"):
         assert level["requests"][kind]["requests"] > 0, kind
         assert {"p50_ms", "p95_ms", "p99_ms", "rps"} <= set(level["requests"][kind])
+    views = level["web_cpu_by_view"]
+    for view in ("exercises:team", "exercises:move", "exercises:review_action"):
+        assert views[view]["requests"] > 0, views
+        assert views[view]["cpu_ms_mean"] > 0, views
+    assert views["exercises:move"]["requests"] == (
+        level["requests"]["save draft"]["requests"] + level["requests"]["submit move"]["requests"]
+    )
+    assert 0 < level["web_cpu_outside_views_seconds"] < level["cpu_seconds"]["web"]
     publish = level["notifications"]["publish"]
     assert publish["turns"] == 1
     assert publish["browsers_missed"] == 0
