@@ -363,7 +363,9 @@ def level_figures(raw: dict, times: dict, *, exercises: int, players: int, secon
         r["name"]: {k: v for k, v in r.items() if k != "name"}
         for r in sorted(raw["requests"], key=lambda r: r["name"])
     }
-    http = [r for r in raw["requests"] if r["type"] not in ("WS", "CELERY")]
+    # Websockets, the worker's adjudication and the waits for an estimate are timed too;
+    # they are not HTTP requests.
+    http = [r for r in raw["requests"] if r["type"] not in ("WS", "CELERY", "WAIT")]
     notifications = notification_delays(raw, times)
     missed = sum(group["browsers_missed"] for group in notifications.values())
     failures = sum(r["failures"] for r in raw["requests"])
@@ -680,7 +682,7 @@ def main() -> None:
         "CONN_MAX_AGE": "0",
         "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "bench.settings_bench",  # each request's CPU, by view
-        "BENCH_VIEW_CPU_DIR": str(work / "view-cpu"),
+        "BENCH_VIEW_CPU_DIR": str(work / "view-cpu" / "web"),
     }
     # The in-process steps (data, query counts) run tasks eagerly, without the channel
     # layer; the CPU step puts REDIS_URL back, to cost a request as the web process does.
@@ -749,11 +751,16 @@ def main() -> None:
         if args.websocket_workers:
             # As behind a proxy that routes /ws/ to processes of their own.
             ws_args = ["--workers", str(args.websocket_workers), "--port", str(ws_port)]
-            stack.start("websockets", [*serve, *ws_args, "wargame.asgi:application"], server_env)
+            ws_env = {**server_env, "BENCH_VIEW_CPU_DIR": str(work / "view-cpu" / "websockets")}
+            stack.start("websockets", [*serve, *ws_args, "wargame.asgi:application"], ws_env)
         stack.start(
             "bare",
             [*uvicorn, "--port", str(bare_port), "bench.bare_app:application"],
-            {**server_env, "DJANGO_SETTINGS_MODULE": "bench.settings_bare"},
+            {
+                **server_env,
+                "DJANGO_SETTINGS_MODULE": "bench.settings_bare",
+                "BENCH_VIEW_CPU_DIR": str(work / "view-cpu" / "bare"),
+            },
         )
         # As in the Procfile: turns are adjudicated and deadlines swept at the pages'
         # priority, since they hold the rows that players' saves wait for; decision-support
@@ -819,7 +826,7 @@ def main() -> None:
                 },
                 logs=logs,
             )
-            seconds = time.monotonic() - started
+            seconds, ended = time.monotonic() - started, time.time()
             cpu = _cpu_since(stack, cpu_before, locust_before)
             stack.check()
             run_python(
@@ -834,7 +841,7 @@ def main() -> None:
             level["loadavg_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
             level["cpu_seconds"] = {name: round(value, 1) for name, value in cpu.items()}
             level["cpu_cores_available_seconds"] = round(seconds * (os.cpu_count() or 1), 1)
-            views = by_view(work / "view-cpu", began, time.time())
+            views = by_view(work / "view-cpu" / "web", began, ended)
             level["web_cpu_by_view"] = views
             level["web_cpu_outside_views_seconds"] = round(
                 cpu["web"] - sum(view["cpu_seconds"] for view in views.values()), 1

@@ -4,7 +4,10 @@ The benchmark's web processes run with this middleware outermost (``bench.settin
 each request's CPU, of the one thread that runs it through every middleware and the view
 (``wargame/core/asgi.py``), is appended with its view's name to a file per process in
 ``BENCH_VIEW_CPU_DIR``. ``bench/run.py`` adds them up per level, beside the processes' own
-CPU: what is left is the server's and the event loop's share (HTTP, ASGI, notices sent).
+CPU: what is left was spent outside the middleware's window: the server and the event
+loop (HTTP, ASGI, the notices handed to Redis) and Django's handler around the middleware
+(building the request, the request_started/finished signals, which close the database
+connection when it is not kept, sending the response).
 """
 
 from __future__ import annotations
@@ -13,17 +16,20 @@ import os
 import statistics
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
+
+from django.http import HttpRequest, HttpResponse
 
 
 class ViewCPU:
-    def __init__(self, get_response) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         folder = Path(os.environ["BENCH_VIEW_CPU_DIR"])
         folder.mkdir(parents=True, exist_ok=True)
         self.rows = (folder / f"{os.getpid()}.csv").open("a", buffering=1)
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.thread_time()
         response = self.get_response(request)
         spent = (time.thread_time() - started) * 1000

@@ -26,6 +26,7 @@ from wargame.exercises.services.decision_support import exercise_set_decision_su
 from wargame.exercises.services.exercises import exercise_end
 from wargame.exercises.services.messages import message_broadcast, message_send
 from wargame.exercises.services.turns import turn_extend, turn_publish
+from wargame.exercises.views import players
 from wargame.questionnaires.services import questionnaire_answer, questionnaire_window_set
 
 pytestmark = pytest.mark.django_db
@@ -428,3 +429,32 @@ def test_the_csrf_placeholder_typed_into_a_draft_stays_text(running):
     assert token != CSRF_PLACEHOLDER
     assert f"{CSRF_PLACEHOLDER}</textarea>" in form
     assert token not in form.replace(f'name="csrfmiddlewaretoken" value="{token}"', "")
+
+
+def test_a_save_meeting_the_decision_support_switch_sends_the_form_as_switched(
+    running, monkeypatch
+):
+    """The facilitator switches decision support off between Bob's request being read and
+    his save: the form he gets, and the one cached for Bea under the new version, lay out
+    the move without the panel's column."""
+    assert running.decision_support
+    bob, bea = join(running, "japan", "Bob"), join(running, "japan", "Bea")
+    client = _client(bob)
+    _part(client, running, "page")
+
+    def switched_meanwhile(**kwargs):
+        exercise_set_decision_support(
+            exercise_id=running.pk, user=running.facilitator, enabled=False
+        )
+        return save(**kwargs)
+
+    save = players.move_save_draft
+    monkeypatch.setattr(players, "move_save_draft", switched_meanwhile)
+    revision = current_turn(running).moves.get(team__key="japan").revision
+    data = {"intent": "save", "revision": revision, "rationale": "Steady"}
+    response = client.post(f"/play/{running.pk}/move/", data, HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200
+    for form in (response.content.decode(), _part(_client(bea), running, "move")):
+        assert "Steady" in form
+        assert "col-xxl-7" not in form

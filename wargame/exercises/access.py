@@ -166,14 +166,15 @@ def get_viewer(request: HttpRequest, exercise_id: int, *roles: Role) -> Viewer:
     return viewer
 
 
-def versions_refreshed(viewer: Viewer) -> Viewer:
-    """A player's viewer with its exercise's and team's versions read again, in one query:
-    after a change, the versions it moved, by which the parts rendered for it are cached
-    (fragments.py)."""
-    team, exercise = viewer.team, viewer.exercise
-    versions = Team.objects.filter(pk=team.pk).values_list("version", "exercise__version")
-    team.version, exercise.version = versions.get()
-    return viewer
+def player_reread(viewer: Viewer) -> Viewer:
+    """A player's viewer read again, in one query, after a change: the exercise and the team
+    as the change left them, with the versions it moved, by which the parts rendered for it
+    are cached (fragments.py). Everything the parts show comes from this one read, so a
+    part never pairs a newer version with older settings (decision support switched
+    meanwhile)."""
+    participant = viewer.participant
+    reread = _participant_with_team_and_exercise(participant.pk, participant.exercise_id)
+    return Viewer(reread.exercise, Role.PLAYER, reread)
 
 
 def _signed_in_player(

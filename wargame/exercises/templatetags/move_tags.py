@@ -3,7 +3,7 @@
 Written in Python rather than included as a template per field: every save renders the
 form again (some thirty fields), and an include per field was a third of that
 (bench/README.md). The widgets too: the markup of Django's Jinja2 widget templates
-(``FormRenderer``), written here, for a sixth of the CPU per widget; any widget not written
+(``FormRenderer``), written here, for less than half the CPU per widget; any widget not written
 here is rendered by Django.
 """
 
@@ -64,12 +64,12 @@ def _widget(field: BoundField) -> SafeString:
     """``str(field)``: its widget as Django renders it, attributes and value included."""
     widget, write = field.field.widget, _WRITERS.get(type(field.field.widget))
     if write is None or field.field.show_hidden_initial or field.field.localize:
-        return field.as_widget()
+        return mark_safe(str(field))  # noqa: S308 (Django's rendering)
     attrs = field.build_widget_attrs({}, widget)
     if field.auto_id and "id" not in widget.attrs:
         attrs.setdefault("id", field.auto_id)
     html = write(widget.get_context(field.html_name, field.value(), attrs)["widget"])
-    return field.as_widget() if html is None else mark_safe(html)  # noqa: S308 (escaped above)
+    return mark_safe(str(field) if html is None else html)  # noqa: S308 (Django's, or escaped above)
 
 
 @register.simple_tag

@@ -18,8 +18,8 @@ from wargame.exercises.access import (
     Viewer,
     forget_roles,
     get_viewer,
+    player_reread,
     roles_of,
-    versions_refreshed,
 )
 from wargame.exercises.forms import JoinCodeForm, JoinNameForm, MessageForm, MoveForm
 from wargame.exercises.fragments import (
@@ -235,7 +235,7 @@ def move_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
                 )
                 # The versions this save left, read while it holds their rows: the form
                 # rendered below from the saved move is exactly that version's.
-                versions_refreshed(viewer)
+                viewer = player_reread(viewer)
         except MoveConflict as exc:
             notice = ("warning", str(exc))
             form = _rebound(form, revision=exc.current_revision)
@@ -306,7 +306,7 @@ def message_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
         except ServiceError as exc:
             form.add_error(None, str(exc))
             return _chat_response(request, viewer, form)
-        versions_refreshed(viewer)  # the versions the message moved
+        viewer = player_reread(viewer)  # the versions the message moved
         # Every team that can read the message gets its own list, rendered once for all
         # of its players, with the notice.
         teams = list(viewer.exercise.teams.all())  # as the message left them
