@@ -440,7 +440,7 @@ def test_a_save_meeting_the_decision_support_switch_sends_the_form_as_switched(
     assert running.decision_support
     bob, bea = join(running, "japan", "Bob"), join(running, "japan", "Bea")
     client = _client(bob)
-    _part(client, running, "page")
+    assert "col-xxl-7" in _part(client, running, "move")  # the panel's column, beside the form
 
     def switched_meanwhile(**kwargs):
         exercise_set_decision_support(
@@ -458,3 +458,4 @@ def test_a_save_meeting_the_decision_support_switch_sends_the_form_as_switched(
     for form in (response.content.decode(), _part(_client(bea), running, "move")):
         assert "Steady" in form
         assert "col-xxl-7" not in form
+        assert '<div class="col-12">' in form

@@ -2,6 +2,7 @@
 would render: a player sees the same form, whatever state it is in."""
 
 import pytest
+from django import forms
 
 from wargame.exercises.forms import MoveForm
 from wargame.exercises.models import Team
@@ -58,3 +59,14 @@ def test_the_cases_reach_what_a_widget_can_show():
     assert "&lt;/textarea&gt;&lt;script&gt;" in html["sent with errors"]
     assert " disabled" in html["locked turn"]
     assert " checked" not in html["empty"]
+
+
+def test_a_widget_left_to_django_is_rendered_whole():
+    """A field that also keeps its initial value in a hidden input is Django's to render."""
+
+    class Kept(forms.Form):
+        note = forms.CharField(show_hidden_initial=True, initial="as it was")
+
+    field = Kept()["note"]
+    assert _widget(field) == str(field)
+    assert 'name="initial-note"' in _widget(field)

@@ -174,6 +174,8 @@ def player_reread(viewer: Viewer) -> Viewer:
     meanwhile)."""
     participant = viewer.participant
     reread = _participant_with_team_and_exercise(participant.pk, participant.exercise_id)
+    if reread is None:
+        raise Http404("No such exercise, or you have no part in it.")
     return Viewer(reread.exercise, Role.PLAYER, reread)
 
 
