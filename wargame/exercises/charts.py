@@ -43,8 +43,8 @@ def _svg(chart: pygal.Line, *, name: str) -> str:
         for child in list(parent):
             if _for_the_script(child):
                 parent.remove(child)
-        for name in _GEOMETRY.intersection(parent.keys()):
-            parent.set(name, _DECIMAL.sub(_to_a_tenth, parent.get(name)))
+        for attribute in _GEOMETRY.intersection(parent.keys()):
+            parent.set(attribute, _DECIMAL.sub(_to_a_tenth, parent.get(attribute)))
     return ElementTree.tostring(tree, encoding="unicode")
 
 
