@@ -10,13 +10,12 @@ a turn is published. Observers see only what is public.
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache
 
 from django.conf import settings
 from django.core import signing
-from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 
+from wargame.core.rows import Joined, Table
 from wargame.exercises.models import Exercise, Participant, Team
 
 ROLES_COOKIE = "wargame_roles"
@@ -194,59 +193,23 @@ def _signed_in_player(
     return participant and Viewer(participant.exercise, Role.PLAYER, participant)
 
 
-_JOINED = ((Participant, "p"), (Team, "t"), (Exercise, "e"))
-
-
-@dataclass(frozen=True)
-class _Columns:
-    model: type
-    attnames: list[str]
-    converters: list[list]  # per column: the field's from_db_value and the like
-
-
-@cache
-def _player_query() -> tuple[str, list[_Columns]]:
-    """The SQL of ``_participant_with_team_and_exercise``, built once per process.
-
-    What the ORM would send for ``select_related("team", "exercise")`` without the
-    exercise's state; compiling that through the ORM on every request was a third of a
-    cached team page's time under load (bench/README.md).
-    """
-    quote = connection.ops.quote_name
-    selected, columns = [], []
-    for model, alias in _JOINED:
-        fields = [f for f in model._meta.concrete_fields if (model, f.name) != (Exercise, "state")]
-        selected += [f"{alias}.{quote(f.column)}" for f in fields]
-        converters = [
-            [(convert, f.get_col(alias)) for convert in f.get_db_converters(connection)]
-            for f in fields
-        ]
-        columns.append(_Columns(model, [f.attname for f in fields], converters))
-    table = {model: quote(model._meta.db_table) for model, _ in _JOINED}
-    sql = (
-        f"SELECT {', '.join(selected)} FROM {table[Participant]} p "  # noqa: S608 (names from the models)
-        f"JOIN {table[Team]} t ON t.id = p.team_id "
-        f"JOIN {table[Exercise]} e ON e.id = p.exercise_id "
-        "WHERE p.id = %s AND p.exercise_id = %s"
-    )
-    return sql, columns
+_PLAYER = Joined(
+    (
+        Table(Participant, "p"),
+        Table(Team, "t"),
+        Table(Exercise, "e", leave_out=("state",)),
+    ),
+    "FROM {Participant} p JOIN {Team} t ON t.id = p.team_id "
+    "JOIN {Exercise} e ON e.id = p.exercise_id WHERE p.id = %s AND p.exercise_id = %s",
+)
 
 
 def _participant_with_team_and_exercise(participant_id, exercise_id) -> Participant | None:
-    sql, columns = _player_query()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [participant_id, exercise_id])
-        row = iter(cursor.fetchone() or ())
-    instances = []
-    for model in columns:
-        values = []
-        for converters, value in zip(model.converters, row, strict=False):
-            for convert, column in converters:
-                value = convert(value, column, connection)
-            values.append(value)
-        if not values:
-            return None
-        instances.append(model.model.from_db(connection.alias, model.attnames, values))
-    participant, team, exercise = instances
+    """What the ORM would read with ``select_related("team", "exercise")``, without the
+    exercise's state, in SQL built once per process (core/rows.py)."""
+    found = _PLAYER.one([participant_id, exercise_id])
+    if found is None:
+        return None
+    participant, team, exercise = found
     participant.team, participant.exercise, team.exercise = team, exercise, exercise
     return participant

@@ -18,10 +18,11 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cache
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 
 from wargame.exercises.models import Exercise, Team
@@ -128,13 +129,7 @@ def notify(
     if everyone:
         Exercise.objects.filter(pk=exercise_id).update(version=F("version") + 1)
     elif moved:
-        # The exercise's row first, then the teams' one at a time in key order, so that every
-        # transaction takes them in the same order. Otherwise a message (holding its team's
-        # row, its foreign keys checked on the exercise's row at commit) and a save or a
-        # join (holding the exercise's row, wanting the team's) deadlocked under load.
-        Exercise.objects.select_for_update(no_key=True).filter(pk=exercise_id).exists()
-        for key in sorted(set(moved)):
-            Team.objects.filter(exercise_id=exercise_id, key=key).update(version=F("version") + 1)
+        _move_team_versions(exercise_id, sorted(set(moved)))
     groups = [team_group(exercise_id, key) for key in teams]
     if everyone or every_team:
         groups.append(exercise_group(exercise_id))
@@ -142,6 +137,34 @@ def notify(
         groups.append(control_group(exercise_id))
     payload = {"exercise": exercise_id, **data}
     transaction.on_commit(lambda: _send(groups, event, payload))
+
+
+def _move_team_versions(exercise_id: int, keys: list[str]) -> None:
+    """The exercise's row first, then the teams' one at a time in key order, so that every
+    transaction takes them in the same order. Otherwise a message (holding its team's row,
+    its foreign keys checked on the exercise's row at commit) and a save or a join (holding
+    the exercise's row, wanting the team's) deadlocked under load. Every save and message
+    runs this: its SQL is built once per process (core/rows.py says why)."""
+    lock, bump = _version_sql(connection.vendor)
+    with connection.cursor() as cursor:
+        if lock:
+            cursor.execute(lock, [exercise_id])
+        for key in keys:
+            cursor.execute(bump, [exercise_id, key])
+
+
+@cache
+def _version_sql(vendor: str) -> tuple[str | None, str]:
+    quote = connection.ops.quote_name
+    exercise, team = quote(Exercise._meta.db_table), quote(Team._meta.db_table)
+    lock = None
+    if connection.features.has_select_for_no_key_update:
+        lock = f"SELECT 1 FROM {exercise} WHERE id = %s FOR NO KEY UPDATE"  # noqa: S608
+    bump = (
+        f"UPDATE {team} SET {quote('version')} = {quote('version')} + 1 "  # noqa: S608
+        f"WHERE {quote('exercise_id')} = %s AND {quote('key')} = %s"
+    )
+    return lock, bump
 
 
 def notify_estimate_ready(

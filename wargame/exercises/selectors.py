@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from django.db.models import F, Q
 from django.utils import timezone
 
+from wargame.core.rows import Joined, Table
 from wargame.exercises.access import Viewer
 from wargame.exercises.charts import indicator_charts, sharing_one_style
 from wargame.exercises.models import Exercise, Message, Move, Participant, Team, Turn
@@ -44,16 +45,21 @@ def latest_turn(exercise: Exercise) -> Turn | None:
     return exercise.turn_set.defer(*TURN_STATES).order_by("-number").first()
 
 
+_TEAM_MOVE = Joined(
+    (Table(Move, "m"), Table(Turn, "t", leave_out=TURN_STATES)),
+    "FROM {Move} m JOIN {Turn} t ON t.id = m.turn_id "
+    "WHERE t.exercise_id = %s AND m.team_id = %s ORDER BY t.number DESC LIMIT 1",
+)
+
+
 def team_move(exercise: Exercise, team: Team) -> Move | None:
     """The team's move in the exercise's newest turn, with that turn (without its states),
-    in one query: every turn opens with a move for each team."""
-    return (
-        Move.objects.select_related("turn")
-        .defer(*(f"turn__{name}" for name in TURN_STATES))
-        .filter(turn__exercise=exercise, team=team)
-        .order_by("-turn__number")
-        .first()
-    )
+    in one query built once per process: every turn opens with a move for each team."""
+    found = _TEAM_MOVE.one([exercise.pk, team.pk])
+    if found is None:
+        return None
+    move, move.turn = found
+    return move
 
 
 def charts_for(exercise: Exercise, turns: list[Turn]) -> list[dict[str, str]]:

@@ -5,6 +5,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from wargame.core.rows import Joined, Table
 from wargame.engine import WorldState
 from wargame.exercises.answers import clean_answers
 from wargame.exercises.models import Exercise, Move, MoveRevision, Participant, Team, Turn
@@ -33,13 +34,31 @@ def participant_join(*, team: Team, display_name: str) -> Participant:
     return participant
 
 
+# The turn, its exercise and the team's move, locked in that order, with who last saved and
+# submitted the move: one statement, built once per process (core/rows.py).
+_OPEN_MOVE = Joined(
+    (
+        Table(Turn, "t", leave_out=("adjudication", "state_after", "narratives")),
+        Table(Exercise, "e", leave_out=("state",)),
+        Table(Move, "m"),
+        Table(Participant, "u", optional=True),
+        Table(Participant, "s", optional=True),
+    ),
+    "FROM {Turn} t JOIN {Exercise} e ON e.id = t.exercise_id "
+    "JOIN {Move} m ON m.turn_id = t.id "
+    "LEFT JOIN {Participant} u ON u.id = m.updated_by_id "
+    "LEFT JOIN {Participant} s ON s.id = m.submitted_by_id "
+    "WHERE t.id = %s AND t.exercise_id = %s AND m.team_id = %s",
+    lock=("t", "e", "m"),
+)
+
+
 def _open_move(participant: Participant, turn_id: int) -> tuple[Turn, Move]:
     """Lock the turn and the team's move; refuse if the turn no longer takes moves."""
-    turn = (
-        Turn.objects.select_for_update()
-        .select_related("exercise")
-        .get(pk=turn_id, exercise_id=participant.exercise_id)
-    )
+    found = _OPEN_MOVE.one([turn_id, participant.exercise_id, participant.team_id])
+    if found is None:
+        raise Move.DoesNotExist(f"No move of team {participant.team_id} in turn {turn_id}.")
+    turn, turn.exercise, move, move.updated_by, move.submitted_by = found
     if turn.exercise.status != Exercise.Status.RUNNING or turn.status != Turn.Status.OPEN:
         raise IllegalTransition(
             f"Turn {turn.number} is locked: moves can no longer be changed. "
@@ -50,11 +69,6 @@ def _open_move(participant: Participant, turn_id: int) -> tuple[Turn, Move]:
             f"Time is up for turn {turn.number}: moves can no longer be changed. "
             "Your last saved draft is kept."
         )
-    move = (
-        Move.objects.select_related("updated_by", "submitted_by")
-        .select_for_update(of=("self",))
-        .get(turn=turn, team_id=participant.team_id)
-    )
     move.turn = turn  # as locked here: the move's page shows it
     return turn, move
 
