@@ -53,25 +53,35 @@ class Joined:
 
     def one(self, params: Sequence) -> list[Model | None] | None:
         """The first row's instances, one per table in order; None without a row."""
+        rows = self._rows(params, first=True)
+        return rows[0] if rows else None
+
+    def all(self, params: Sequence) -> list[list[Model | None]]:
+        """Every row's instances, one per table in order."""
+        return self._rows(params, first=False)
+
+    def _rows(self, params: Sequence, *, first: bool) -> list[list[Model | None]]:
         sql, columns = _compiled(self, connection.vendor)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        values = iter(row)
-        instances = []
-        for table in columns:
-            converted = []
-            for converters, value in zip(table.converters, values, strict=False):
-                for convert, column in converters:
-                    value = convert(value, column, connection)
-                converted.append(value)
-            if table.optional and converted[table.pk] is None:
-                instances.append(None)
-            else:
-                instances.append(table.model.from_db(connection.alias, table.attnames, converted))
-        return instances
+            found = [cursor.fetchone()] if first else cursor.fetchall()
+        return [_instances(row, columns) for row in found if row is not None]
+
+
+def _instances(row: Sequence, columns: list[_Columns]) -> list[Model | None]:
+    values = iter(row)
+    instances = []
+    for table in columns:
+        converted = []
+        for converters, value in zip(table.converters, values, strict=False):
+            for convert, column in converters:
+                value = convert(value, column, connection)
+            converted.append(value)
+        if table.optional and converted[table.pk] is None:
+            instances.append(None)
+        else:
+            instances.append(table.model.from_db(connection.alias, table.attnames, converted))
+    return instances
 
 
 @cache

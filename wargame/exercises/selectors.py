@@ -35,14 +35,29 @@ def current_turn(turns: list[Turn]) -> Turn | None:
     return turns[-1] if turns else None
 
 
+# Read on every decision-support panel and facilitator's status: SQL built once (core/rows.py).
+_NEWEST = "FROM {Turn} t WHERE t.exercise_id = %s ORDER BY t.number DESC LIMIT 1"
+_NEWEST_TURN = Joined((Table(Turn, "t"),), _NEWEST)
+_LATEST_TURN = Joined((Table(Turn, "t", leave_out=TURN_STATES),), _NEWEST)
+
+
 def newest_turn(exercise: Exercise) -> Turn | None:
     """The exercise's newest turn, whole: with the state it started from."""
-    return exercise.turn_set.order_by("-number").first()
+    return _exercise_turn(_NEWEST_TURN, exercise)
 
 
 def latest_turn(exercise: Exercise) -> Turn | None:
     """The exercise's newest turn, without its states and adjudication (large JSON)."""
-    return exercise.turn_set.defer(*TURN_STATES).order_by("-number").first()
+    return _exercise_turn(_LATEST_TURN, exercise)
+
+
+def _exercise_turn(query: Joined, exercise: Exercise) -> Turn | None:
+    found = query.one([exercise.pk])
+    if found is None:
+        return None
+    turn = found[0]
+    turn.exercise = exercise  # as exercise.turn_set would give it
+    return turn
 
 
 _TEAM_MOVE = Joined(
@@ -159,20 +174,35 @@ def _last_messages(exercise: Exercise, visible: Q) -> list[MessageLine]:
     return [MessageLine(**row) for row in reversed(rows)]
 
 
+# The facilitator's status, polled every 2 s while teams work: SQL built once (core/rows.py).
+_PARTICIPANTS = Joined(
+    (Table(Participant, "p"),),
+    "FROM {Participant} p WHERE p.exercise_id = %s ORDER BY p.team_id, p.joined_at, p.id",
+)
+_TEAMS = Joined(
+    (Table(Team, "t"),), "FROM {Team} t WHERE t.exercise_id = %s ORDER BY t.position, t.id"
+)
+_MOVE_STATUSES = Joined(
+    (Table(Move, "m", leave_out=("answers", "submitted_answers")),),
+    "FROM {Move} m WHERE m.turn_id = %s",
+)
+
+
 def roster(exercise: Exercise) -> list[dict]:
     """Teams with their participants and who is online, for the control room."""
     cutoff = timezone.now() - ONLINE_WINDOW
     participants: dict[int, list[Participant]] = {}
-    for participant in exercise.participants.all():
+    for (participant,) in _PARTICIPANTS.all([exercise.pk]):
         participant.online = bool(participant.last_seen_at and participant.last_seen_at >= cutoff)
         participants.setdefault(participant.team_id, []).append(participant)
     return [
         {"team": team, "participants": participants.get(team.pk, [])}
-        for team in exercise.teams.all()
+        for (team,) in _TEAMS.all([exercise.pk])
     ]
 
 
 def move_statuses(turn: Turn | None) -> dict[int, Move]:
+    """Each team's move in the turn, without its answers: what the status shows."""
     if turn is None:
         return {}
-    return {move.team_id: move for move in turn.moves.all()}
+    return {move.team_id: move for (move,) in _MOVE_STATUSES.all([turn.pk])}
