@@ -6,6 +6,7 @@ from django import forms
 from wargame.engine import Scenario
 from wargame.exercises.models import Exercise, Team
 from wargame.exercises.scenarios import scenario_choices
+from wargame.exercises.selectors import exercise_teams
 
 CATEGORIES = {
     "security": "Security",
@@ -227,7 +228,7 @@ class MessageForm(forms.Form):
         if exercise.allow_team_messages:
             choices += [
                 (f"team:{other.key}", f"{other.name} (private)")
-                for other in exercise.teams.all()
+                for other in exercise_teams(exercise)
                 if other.pk != team.pk
             ]
             choices.append(("public", "Everyone (public statement)"))

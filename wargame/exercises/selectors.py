@@ -174,7 +174,8 @@ def _last_messages(exercise: Exercise, visible: Q) -> list[MessageLine]:
     return [MessageLine(**row) for row in reversed(rows)]
 
 
-# The facilitator's status, polled every 2 s while teams work: SQL built once (core/rows.py).
+# The facilitator's status, polled every 2 s while teams work, and every message: SQL built
+# once (core/rows.py).
 _PARTICIPANTS = Joined(
     (Table(Participant, "p"),),
     "FROM {Participant} p WHERE p.exercise_id = %s ORDER BY p.team_id, p.joined_at, p.id",
@@ -188,6 +189,11 @@ _MOVE_STATUSES = Joined(
 )
 
 
+def exercise_teams(exercise: Exercise) -> list[Team]:
+    """The exercise's teams in their order, as they are now (with their versions)."""
+    return [team for (team,) in _TEAMS.all([exercise.pk])]
+
+
 def roster(exercise: Exercise) -> list[dict]:
     """Teams with their participants and who is online, for the control room."""
     cutoff = timezone.now() - ONLINE_WINDOW
@@ -197,7 +203,7 @@ def roster(exercise: Exercise) -> list[dict]:
         participants.setdefault(participant.team_id, []).append(participant)
     return [
         {"team": team, "participants": participants.get(team.pk, [])}
-        for (team,) in _TEAMS.all([exercise.pk])
+        for team in exercise_teams(exercise)
     ]
 
 

@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from wargame.core.rows import Joined, Table
 from wargame.exercises.models import Exercise, Message, Participant, Team
 from wargame.exercises.notify import notify
 from wargame.exercises.services.audit import audit, facilitator_actor, participant_actor
@@ -8,6 +9,10 @@ from wargame.exercises.services.errors import IllegalTransition, ServiceError
 from wargame.exercises.text import clean_text
 
 MESSAGE_LENGTH = 2000
+# Every message reads its exercise: SQL built once per process (core/rows.py).
+_EXERCISE = Joined(
+    (Table(Exercise, "e", leave_out=("state",)),), "FROM {Exercise} e WHERE e.id = %s"
+)
 
 
 def _body(body: str) -> str:
@@ -28,7 +33,10 @@ def message_send(
     recipient: Team | None = None,
 ) -> Message:
     """A player's message to the own team, to another team, or a public statement."""
-    exercise = Exercise.objects.get(pk=sender.exercise_id)
+    found = _EXERCISE.one([sender.exercise_id])
+    if found is None:
+        raise Exercise.DoesNotExist(f"No exercise {sender.exercise_id}.")
+    (exercise,) = found
     if exercise.status == Exercise.Status.FINISHED:
         raise IllegalTransition("This exercise has ended.")
     if channel not in Message.Channel.values:

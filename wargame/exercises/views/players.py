@@ -47,7 +47,7 @@ from wargame.exercises.parts import (
     situation_html,
 )
 from wargame.exercises.scenarios import get_scenario
-from wargame.exercises.selectors import latest_turn, team_move
+from wargame.exercises.selectors import exercise_teams, latest_turn, team_move
 from wargame.exercises.services.errors import InvalidAnswers, MoveConflict, ServiceError
 from wargame.exercises.services.messages import message_send
 from wargame.exercises.services.moves import move_save_draft, move_submit, participant_join
@@ -309,10 +309,11 @@ def message_post(request: HttpRequest, exercise_id: int) -> HttpResponse:
         viewer = player_reread(viewer)  # the versions the message moved
         # Every team that can read the message gets its own list, rendered once for all
         # of its players, with the notice.
-        teams = list(viewer.exercise.teams.all())  # as the message left them
-        if channel != "public":
-            readers = {viewer.team.pk, recipient.pk if recipient else None}
-            teams = [team for team in teams if team.pk in readers]
+        teams = [viewer.team]
+        if channel != "team":
+            teams = exercise_teams(viewer.exercise)  # as the message left them
+        if channel == "private":
+            teams = [team for team in teams if team.pk in (viewer.team.pk, recipient.pk)]
         lists = {team.key: messages_part(viewer.exercise, team) for team in teams}
         chat_form = chat_form_part(viewer.exercise, viewer.team)
         html = rendered_parts(*lists.values(), chat_form)
