@@ -112,6 +112,8 @@ async def test_a_player_hears_own_teams_drafts_and_not_the_others():
     world = await _world()
     if settings.REDIS_URL:
         assert type(get_channel_layer()).__name__ == "RedisChannelLayer"
+    bea = await sync_to_async(join)(world["exercise"], "japan", "Bea")
+    world["cookies"]["bea"] = await sync_to_async(_cookies)(player=bea)
     bob, alice, olivia = _socket(world, "bob"), _socket(world, "alice"), _socket(world, "olivia")
     for socket in (alice, olivia, bob):
         assert (await socket.connect(timeout=3))[0]
@@ -124,9 +126,7 @@ async def test_a_player_hears_own_teams_drafts_and_not_the_others():
         china = await sync_to_async(save_draft)(
             world["charlie"], world["turn"], answers("china"), base=0
         )
-        japan = await sync_to_async(save_draft)(
-            world["bob"], world["turn"], answers("japan"), base=0
-        )
+        japan = await sync_to_async(save_draft)(bea, world["turn"], answers("japan"), base=0)
 
         heard = await bob.receive_json_from(timeout=3)
         assert heard == {
@@ -134,14 +134,22 @@ async def test_a_player_hears_own_teams_drafts_and_not_the_others():
             "exercise": world["exercise"].pk,
             "turn": 1,
             "revision": japan.revision,
-            "by": world["bob"].pk,
+            "by": bea.pk,
         }
         assert await bob.receive_nothing(timeout=0.5)
 
-        # The facilitator hears both teams, in order; the observer hears neither.
-        heard = [await alice.receive_json_from(timeout=3) for _ in range(2)]
+        # Bob's own save: his page shows it already, so his connection is not told.
+        mine = await sync_to_async(save_draft)(
+            world["bob"], world["turn"], answers("japan", objective="Mine"), base=1
+        )
+        assert mine.revision == 2
+        assert await bob.receive_nothing(timeout=0.5)
+
+        # The facilitator hears every save, in order; the observer hears none.
+        heard = [await alice.receive_json_from(timeout=3) for _ in range(3)]
         assert [(m["event"], m["by"]) for m in heard] == [
             ("draft.saved", world["charlie"].pk),
+            ("draft.saved", bea.pk),
             ("draft.saved", world["bob"].pk),
         ]
         assert china.revision == 1

@@ -71,7 +71,12 @@ class ExerciseConsumer(NotificationConsumer):
         await super().receive_json(content, **kwargs)
 
     async def notify(self, message: dict) -> None:
-        """Parts sent with a notice (notify.py) reach the players of their team only."""
+        """Parts sent with a notice (notify.py) reach the players of their team only. A
+        player's own save is not sent back: the page that saved shows it already, and
+        live.js would leave it out (the form it brings is the largest of the notices)."""
+        own = self.viewer.role == Role.PLAYER and message.get("by") == self.viewer.participant.pk
+        if own and message.get("event") == "draft.saved":
+            return
         parts = message.get("team_parts", {})
         content = {k: v for k, v in message.items() if k not in ("type", "team_parts")}
         if self.viewer.role == Role.PLAYER and self.viewer.team.key in parts:
