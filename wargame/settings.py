@@ -161,7 +161,7 @@ if REDIS_URL:
     CELERY_RESULT_BACKEND = REDIS_URL
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "wargame.core.layers.NoticeChannelLayer",  # channels-redis's, faster
             # A browser's channel holds up to this many notifications while its consumer is
             # busy; beyond it channels-redis drops them silently (the default is 100).
             "CONFIG": {"hosts": [REDIS_URL], "capacity": env.int("CHANNEL_CAPACITY", 1000)},

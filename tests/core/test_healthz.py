@@ -32,13 +32,13 @@ def test_all_services_up_answers_200(client, celery_worker):
     assert checks["redis"] == {**checks["redis"], "ok": True, "configured": True}
     assert checks["celery_workers"]["workers"], "the running worker answered the ping"
     assert checks["celery_workers"]["queues_without_worker"] == []
-    assert checks["channel_layer"]["backend"] == "RedisChannelLayer"
+    assert checks["channel_layer"]["backend"] == "NoticeChannelLayer"
 
 
 def test_redis_on_a_closed_port_answers_503_without_crashing(client, redis_url):
     closed_layer = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "wargame.core.layers.NoticeChannelLayer",
             "CONFIG": {"hosts": [CLOSED]},
         }
     }

@@ -31,7 +31,7 @@ def _communicator(exercise_id: int, origin: bytes, session: str) -> WebsocketCom
 
 async def test_notification_reaches_the_browser_through_the_redis_layer(redis_url):
     layer = get_channel_layer()
-    assert type(layer).__name__ == "RedisChannelLayer"
+    assert type(layer).__name__ == "NoticeChannelLayer"
     exercise_id, session = await _facilitator_session()
     browser = _communicator(exercise_id, b"http://127.0.0.1:8000", session)
     connected, _ = await browser.connect()

@@ -111,7 +111,7 @@ async def test_who_may_listen_to_an_exercise(persona, accepted):
 async def test_a_player_hears_own_teams_drafts_and_not_the_others():
     world = await _world()
     if settings.REDIS_URL:
-        assert type(get_channel_layer()).__name__ == "RedisChannelLayer"
+        assert type(get_channel_layer()).__name__ == "NoticeChannelLayer"
     bea = await sync_to_async(join)(world["exercise"], "japan", "Bea")
     world["cookies"]["bea"] = await sync_to_async(_cookies)(player=bea)
     bob, alice, olivia = _socket(world, "bob"), _socket(world, "alice"), _socket(world, "olivia")

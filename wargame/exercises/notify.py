@@ -60,19 +60,20 @@ def _send(groups: list[str], event: str, data: dict, parts: Parts | None = None)
 
 
 async def _group_send(groups: list[str], message: dict, parts: Parts) -> None:
+    # Each player's connection passes on its team's parts only; the control room has no
+    # use for them.
+    sends = [
+        (group, {**message, "team_parts": parts})
+        if parts and group != control_group(message["exercise"])
+        else (group, message)
+        for group in groups
+    ]
     layer = get_channel_layer()
-    for group in groups:
-        sent = message
-        if parts and group != control_group(message["exercise"]):
-            # Each player's connection passes on its team's parts only; the control room
-            # has no use for them.
-            sent = {**message, "team_parts": parts}
-        try:
-            await layer.group_send(group, sent)
-        except Exception:
-            logger.warning(
-                "Live update %s to %s not delivered", message["event"], group, exc_info=True
-            )
+    if hasattr(layer, "group_send_many"):  # core/layers.py: all the groups at once
+        await layer.group_send_many(sends)
+        return
+    for group, sent in sends:
+        await layer.group_send(group, sent)
 
 
 @contextmanager
