@@ -27,6 +27,12 @@ test: $(VENV)/.installed
 	$(BIN)/ruff format --check .
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
+	# `make run` serves the demo from SQLite: the SQL written by hand (wargame/core/rows.py)
+	# and the pages that read through it, once more on SQLite (its test database in memory).
+	DATABASE_URL=sqlite:///$(CURDIR)/.test-sqlite.db REDIS_URL= $(BIN)/pytest -q \
+		-m "not postgres and not redis and not browser" tests/core/test_rows.py \
+		tests/exercises/test_message_list.py tests/exercises/test_rights.py \
+		tests/exercises/test_pages.py tests/exercises/test_turn_cycle.py
 
 # The load benchmark on the real stack (PostgreSQL, Redis, uvicorn, Celery): bench/README.md.
 # BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--levels 2".

@@ -68,3 +68,22 @@ async def test_a_process_at_capacity_misses_the_notice_and_it_is_logged(layers, 
     assert [(await _next(busy, slow))["n"] for _ in range(2)] == [0, 1]
     assert (await _next(idle, fast))["n"] == 2
     assert "1 of 1 channels over capacity in group team" in caplog.text
+
+
+async def test_with_several_redis_servers_each_group_is_sent_as_channels_redis_does(redis_url):
+    """Groups spread over servers by their names: one pipeline cannot carry them all. Two
+    databases of one Redis stand for two servers."""
+    other = redis_url.rsplit("/", 1)[0] + "/14"
+    layer = NoticeChannelLayer(hosts=[redis_url, other], prefix="test-layers-ring")
+    await layer.flush()
+    try:
+        bob, alice = await layer.new_channel(), await layer.new_channel()
+        await layer.group_add("team", bob)
+        await layer.group_add("control", alice)
+
+        await layer.group_send_many([("team", {"n": 1}), ("control", {"n": 2})])
+
+        assert (await _next(layer, bob))["n"] == 1
+        assert (await _next(layer, alice))["n"] == 2
+    finally:
+        await layer.flush()

@@ -17,8 +17,8 @@ MOVE_WITH_TURN = Joined(
         Table(Turn, "t"),
         Table(Participant, "u", optional=True),
     ),
-    "FROM {Move} m JOIN {Turn} t ON t.id = m.turn_id "
-    "LEFT JOIN {Participant} u ON u.id = m.updated_by_id "
+    "FROM {m} m JOIN {t} t ON t.id = m.turn_id "
+    "LEFT JOIN {u} u ON u.id = m.updated_by_id "
     "WHERE m.turn_id = %s ORDER BY m.team_id",
 )
 
@@ -71,13 +71,14 @@ def test_no_row_gives_none_or_nothing(turn):
     assert MOVE_WITH_TURN.all([0]) == []
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_locking_read_holds_its_rows_until_the_transaction_ends(postgres):
     exercise = make_exercise(UserFactory(username="alice"))
     team = Team.objects.filter(exercise=exercise).first()
     locking = Joined(
         (Table(Team, "t"), Table(Exercise, "e", leave_out=("state",))),
-        "FROM {Team} t JOIN {Exercise} e ON e.id = t.exercise_id WHERE t.id = %s",
+        "FROM {t} t JOIN {e} e ON e.id = t.exercise_id WHERE t.id = %s",
         lock=("t",),
     )
     outcomes = {}

@@ -121,6 +121,7 @@ def test_two_teammates_saving_at_once_one_wins_one_is_told(facilitator, service)
         winner, (_, refusal) = (bob, results[1]) if results[0][0] == "ok" else (bea, results[0])
         assert isinstance(refusal, MoveConflict)
         assert refusal.current_revision == base + 1
+        assert str(refusal).startswith(f"{winner.display_name} saved the draft"), refusal
         move = move_of(turn, "japan")
         assert move.revision == base + 1
         assert move.answers["rationale"] == texts[winner.pk]
@@ -128,6 +129,37 @@ def test_two_teammates_saving_at_once_one_wins_one_is_told(facilitator, service)
         saved, submitted = (2, 0) if service is save_draft else (1, 1)  # the base, the winner
         assert _audits(exercise, "move.saved") == saved
         assert _audits(exercise, "move.submitted") == submitted
+
+
+def test_a_save_waiting_behind_a_submission_keeps_who_submitted(facilitator):
+    """Bea submits the draft as it is while Bob saves an edit of it. When her submission
+    goes first, his save (based on the same revision) goes through after it and must keep
+    her as the one who submitted; when his save goes first, hers is refused."""
+    both = 0
+    for n in range(ROUNDS * 2):
+        exercise = _exercise(facilitator, n)
+        turn = current_turn(exercise)
+        bob, bea = join(exercise, "japan", "Bob"), join(exercise, "japan", "Bea")
+        draft = answers("japan", rationale="the draft")
+        base = save_draft(bob, turn, draft).revision
+
+        submitted, saved = together(
+            partial(submit, bea, turn, draft, base=base),
+            partial(save_draft, bob, turn, answers("japan", rationale="Bob's edit"), base=base),
+        )
+
+        assert saved[0] == "ok", saved
+        move = Move.objects.select_related("submitted_by", "updated_by").get(
+            pk=move_of(turn, "japan").pk
+        )
+        assert (move.updated_by, move.answers["rationale"]) == (bob, "Bob's edit")
+        if submitted[0] == "ok":
+            both += 1
+            assert move.submitted_by == bea
+        else:
+            assert isinstance(submitted[1], MoveConflict), submitted
+            assert move.submitted_by is None
+    assert both, "no round had the submission first"
 
 
 def test_a_submission_racing_the_lock_lands_before_it_or_not_at_all(facilitator):

@@ -4,7 +4,7 @@ A save or a message is told to its team's group and to the control room's: chann
 sends each group in four round trips to Redis (drop expired members, read the members, drop
 expired messages, run its delivery script), one after the other, on the web process's event
 loop. ``group_send_many`` sends the same commands for every group of a notice in two
-pipelines, and the script by its digest (EVALSHA) rather than its text.
+pipelines: two round trips.
 """
 
 import logging
@@ -50,7 +50,6 @@ class NoticeChannelLayer(RedisChannelLayer):
             pipe.zrange(key, 0, -1)
         members = (await pipe.execute())[1::2]
 
-        deliver = connection.register_script(DELIVER)
         pipe = connection.pipeline(transaction=False)
         delivered = []
         for (group, message), names in zip(sends, members, strict=True):
@@ -62,7 +61,7 @@ class NoticeChannelLayer(RedisChannelLayer):
             for key in keys:
                 pipe.zremrangebyscore(key, min=0, max=int(now) - int(self.expiry))
             args = [messages[key] for key in keys] + [capacities[key] for key in keys]
-            await deliver(keys=keys, args=[*args, now, self.expiry], client=pipe)
+            pipe.eval(DELIVER, len(keys), *keys, *args, now, self.expiry)
             delivered.append((group, len(channels), len(pipe.command_stack) - 1))
         if not delivered:
             return

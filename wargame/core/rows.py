@@ -1,20 +1,47 @@
 """Hot reads in SQL built once per process from the models, returning model instances.
 
 The ORM compiles a query's SQL again on every call: for the few statements that every save,
-message or page view runs, that was most of their CPU (bench/README.md: a locking read of
-a turn 0.75 ms through the ORM, 0.12 ms here). A ``Joined`` is one SELECT over several
-models; its columns come from the models' fields, its rows are converted as the ORM converts
-them (the database backend's converters, then the field's), and each row gives one instance
-per model, built with ``Model.from_db`` as the ORM builds them. Fields left out are deferred,
-as with ``QuerySet.defer``.
+message or poll runs, that was most of their CPU (bench/README.md, "What the profiles
+showed", 2026-12-05: a locking read of a turn 0.75 ms through the ORM, 0.12 ms here). A
+``Joined`` is one SELECT over several models; its columns come from the models' fields, its
+rows are converted as the ORM converts them (the database backend's converters, then the
+field's), and each row gives one instance per model, built with ``Model.from_db`` as the ORM
+builds them. Fields left out are deferred, as with ``QuerySet.defer``.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
+
+Converters = list[tuple[Any, Any]]
+
+
+def converters(field: Field, alias: str) -> Converters:
+    """What the ORM applies to a column of ``field`` read from the table ``alias``."""
+    column = field.get_col(alias)
+    found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+    return [(convert, column) for convert in found]
+
+
+def converted(value: Any, column_converters: Converters) -> Any:
+    for convert, column in column_converters:
+        value = convert(value, column, connection)
+    return value
+
+
+def attach(instance: Model, relation: str, related: Model | None) -> None:
+    """Set a foreign key's object read in the same row, as ``select_related`` does: only
+    its cache, and only if it is the row the key names. A row read again after waiting for
+    a lock (PostgreSQL's re-check) can pair the locked row's new key with the joined row
+    it saw before; that object is left to be read when asked for."""
+    field = instance._meta.get_field(relation)
+    key = getattr(instance, field.attname)
+    if (related.pk if related is not None else None) == key:
+        field.set_cached_value(instance, related)
 
 
 @dataclass(frozen=True)
@@ -32,19 +59,19 @@ class Table:
 class _Columns:
     model: type[Model]
     attnames: list[str]
-    converters: list[list]
+    converters: list[Converters]
     optional: bool
     pk: int  # the primary key's place among the columns
 
 
 @dataclass(frozen=True)
 class Joined:
-    """``SELECT <every table's columns> <clause>``: the clause names each table as
-    ``{ModelName}`` (FROM {Move} m JOIN {Turn} t ON ...) and takes the parameters.
+    """``SELECT <every table's columns> <clause>``: the clause names each table by its alias
+    in braces (``FROM {m} m JOIN {t} t ON ...``) and takes the parameters.
 
     ``lock``: the aliases whose rows the read locks until the transaction ends (``SELECT ...
-    FOR UPDATE OF``), where the database has row locks; SQLite locks the whole database
-    for a write anyway, as the ORM's ``select_for_update`` does there.
+    FOR UPDATE OF``), where the database has row locks. SQLite has none: a write there
+    locks the whole database, and the ORM's ``select_for_update`` does nothing either.
     """
 
     tables: tuple[Table, ...]
@@ -72,34 +99,33 @@ def _instances(row: Sequence, columns: list[_Columns]) -> list[Model | None]:
     values = iter(row)
     instances = []
     for table in columns:
-        converted = []
-        for converters, value in zip(table.converters, values, strict=False):
-            for convert, column in converters:
-                value = convert(value, column, connection)
-            converted.append(value)
-        if table.optional and converted[table.pk] is None:
+        read = [converted(value, c) for c, value in zip(table.converters, values, strict=False)]
+        if table.optional and read[table.pk] is None:
             instances.append(None)
         else:
-            instances.append(table.model.from_db(connection.alias, table.attnames, converted))
+            instances.append(table.model.from_db(connection.alias, table.attnames, read))
     return instances
 
 
 @cache
 def _compiled(query: Joined, vendor: str) -> tuple[str, list[_Columns]]:
+    """The SQL and the columns' converters, once per process (``vendor``: per database)."""
     quote = connection.ops.quote_name
     selected, columns = [], []
     for table in query.tables:
         fields = [f for f in table.model._meta.concrete_fields if f.name not in table.leave_out]
         selected += [f"{table.alias}.{quote(f.column)}" for f in fields]
-        converters = []
-        for f in fields:
-            column = f.get_col(table.alias)
-            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-            converters.append([(convert, column) for convert in found])
         attnames = [f.attname for f in fields]
-        pk = attnames.index(table.model._meta.pk.attname)
-        columns.append(_Columns(table.model, attnames, converters, table.optional, pk))
-    names = {table.model.__name__: quote(table.model._meta.db_table) for table in query.tables}
+        columns.append(
+            _Columns(
+                table.model,
+                attnames,
+                [converters(f, table.alias) for f in fields],
+                table.optional,
+                attnames.index(table.model._meta.pk.attname),
+            )
+        )
+    names = {table.alias: quote(table.model._meta.db_table) for table in query.tables}
     sql = f"SELECT {', '.join(selected)} {query.clause.format(**names)}"
     if query.lock and connection.features.has_select_for_update:
         sql += " FOR UPDATE"

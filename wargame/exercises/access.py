@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 
-from wargame.core.rows import Joined, Table
+from wargame.core.rows import Joined, Table, attach
 from wargame.exercises.models import Exercise, Participant, Team
 
 ROLES_COOKIE = "wargame_roles"
@@ -200,28 +200,31 @@ _PLAYER = Joined(
         Table(Team, "t"),
         Table(Exercise, "e", leave_out=("state",)),
     ),
-    "FROM {Participant} p JOIN {Team} t ON t.id = p.team_id "
-    "JOIN {Exercise} e ON e.id = p.exercise_id WHERE p.id = %s AND p.exercise_id = %s",
+    "FROM {p} p JOIN {t} t ON t.id = p.team_id "
+    "JOIN {e} e ON e.id = p.exercise_id WHERE p.id = %s AND p.exercise_id = %s",
 )
 
 
 _EXERCISE = Joined(
     (Table(Exercise, "e"), Table(get_user_model(), "u", optional=True)),
-    "FROM {Exercise} e LEFT JOIN {User} u ON u.id = e.facilitator_id WHERE e.id = %s",
+    "FROM {e} e LEFT JOIN {u} u ON u.id = e.facilitator_id WHERE e.id = %s",
 )
 
 
-def _exercise_with_facilitator(exercise_id) -> Exercise | None:
+def _exercise_with_facilitator(exercise_id: int) -> Exercise | None:
     """``select_related("facilitator")``, in SQL built once per process: every page and
     poll of the control room starts here."""
     found = _EXERCISE.one([exercise_id])
     if found is None:
         return None
-    exercise, exercise.facilitator = found
+    exercise, facilitator = found
+    attach(exercise, "facilitator", facilitator)
     return exercise
 
 
-def _participant_with_team_and_exercise(participant_id, exercise_id) -> Participant | None:
+def _participant_with_team_and_exercise(
+    participant_id: int, exercise_id: int
+) -> Participant | None:
     """What the ORM would read with ``select_related("team", "exercise")``, without the
     exercise's state, in SQL built once per process (core/rows.py)."""
     found = _PLAYER.one([participant_id, exercise_id])

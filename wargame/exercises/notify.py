@@ -73,7 +73,12 @@ async def _group_send(groups: list[str], message: dict, parts: Parts) -> None:
         await layer.group_send_many(sends)
         return
     for group, sent in sends:
-        await layer.group_send(group, sent)
+        try:
+            await layer.group_send(group, sent)
+        except Exception:
+            logger.warning(
+                "Live update %s to %s not delivered", sent["event"], group, exc_info=True
+            )
 
 
 @contextmanager
@@ -158,12 +163,16 @@ def _move_team_versions(exercise_id: int, keys: list[str]) -> None:
 def _version_sql(vendor: str) -> tuple[str | None, str]:
     quote = connection.ops.quote_name
     exercise, team = quote(Exercise._meta.db_table), quote(Team._meta.db_table)
+    column = {
+        name: quote(Team._meta.get_field(name).column) for name in ("version", "exercise", "key")
+    }
     lock = None
     if connection.features.has_select_for_no_key_update:
-        lock = f"SELECT 1 FROM {exercise} WHERE id = %s FOR NO KEY UPDATE"  # noqa: S608
+        pk = quote(Exercise._meta.pk.column)
+        lock = f"SELECT 1 FROM {exercise} WHERE {pk} = %s FOR NO KEY UPDATE"  # noqa: S608
     bump = (
-        f"UPDATE {team} SET {quote('version')} = {quote('version')} + 1 "  # noqa: S608
-        f"WHERE {quote('exercise_id')} = %s AND {quote('key')} = %s"
+        f"UPDATE {team} SET {column['version']} = {column['version']} + 1 "  # noqa: S608
+        f"WHERE {column['exercise']} = %s AND {column['key']} = %s"
     )
     return lock, bump
 

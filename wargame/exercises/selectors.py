@@ -7,7 +7,7 @@ from functools import cache
 from django.db import connection
 from django.utils import timezone
 
-from wargame.core.rows import Joined, Table
+from wargame.core.rows import Converters, Joined, Table, converted, converters
 from wargame.exercises.access import Viewer
 from wargame.exercises.charts import indicator_charts, sharing_one_style
 from wargame.exercises.models import Exercise, Message, Move, Participant, Team, Turn
@@ -37,7 +37,7 @@ def current_turn(turns: list[Turn]) -> Turn | None:
 
 
 # Read on every decision-support panel and facilitator's status: SQL built once (core/rows.py).
-_NEWEST = "FROM {Turn} t WHERE t.exercise_id = %s ORDER BY t.number DESC LIMIT 1"
+_NEWEST = "FROM {t} t WHERE t.exercise_id = %s ORDER BY t.number DESC LIMIT 1"
 _NEWEST_TURN = Joined((Table(Turn, "t"),), _NEWEST)
 _LATEST_TURN = Joined((Table(Turn, "t", leave_out=TURN_STATES),), _NEWEST)
 
@@ -63,7 +63,7 @@ def _exercise_turn(query: Joined, exercise: Exercise) -> Turn | None:
 
 _TEAM_MOVE = Joined(
     (Table(Move, "m"), Table(Turn, "t", leave_out=TURN_STATES)),
-    "FROM {Move} m JOIN {Turn} t ON t.id = m.turn_id "
+    "FROM {m} m JOIN {t} t ON t.id = m.turn_id "
     "WHERE t.exercise_id = %s AND m.team_id = %s ORDER BY t.number DESC LIMIT 1",
 )
 
@@ -165,30 +165,26 @@ def _last_messages(*, exercise: int, team: int | None = None) -> list[MessageLin
     """The last MESSAGE_LIMIT messages of the exercise, all of them (``team`` None) or
     those a team may read, in SQL built once per process: a list is read again after
     every message, and the ORM's compiling was two thirds of that (bench/README.md)."""
-    sql, converters = _messages_sql(connection.vendor, everything=team is None)
+    sql, created = _messages_sql(connection.vendor, everything=team is None)
     params = [exercise]
     if team is not None:
-        channel = Message.Channel
-        params += [channel.PUBLIC, channel.TEAM, team, channel.PRIVATE, team, team]
+        kind = Message.Channel
+        params += [kind.PUBLIC, kind.TEAM, team, kind.PRIVATE, team, team]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    lines = []
-    for channel_, created_at, *rest in reversed(rows):
-        for convert, column in converters:
-            created_at = convert(created_at, column, connection)
-        lines.append(MessageLine(channel_, created_at, *rest))
-    return lines
+    return [
+        MessageLine(channel, converted(created_at, created), *names)
+        for channel, created_at, *names in reversed(rows)
+    ]
 
 
 @cache
-def _messages_sql(vendor: str, *, everything: bool) -> tuple[str, list]:
+def _messages_sql(vendor: str, *, everything: bool) -> tuple[str, Converters]:
     table = {
         model: connection.ops.quote_name(model._meta.db_table)
         for model in (Message, Participant, Team)
     }
-    created = Message._meta.get_field("created_at").get_col("m")
-    converters = connection.ops.get_db_converters(created) + created.get_db_converters(connection)
     sql = (
         "SELECT m.channel, m.created_at, m.body, p.display_name, st.name, rt.name "  # noqa: S608
         f"FROM {table[Message]} m "
@@ -198,27 +194,30 @@ def _messages_sql(vendor: str, *, everything: bool) -> tuple[str, list]:
         f"WHERE m.exercise_id = %s {'' if everything else _VISIBLE} "
         f"ORDER BY m.created_at DESC, m.id DESC LIMIT {MESSAGE_LIMIT}"
     )
-    return sql, [(convert, created) for convert in converters]
+    return sql, converters(Message._meta.get_field("created_at"), "m")
 
 
 # The facilitator's status, polled every 2 s while teams work, and every message: SQL built
 # once (core/rows.py).
 _PARTICIPANTS = Joined(
     (Table(Participant, "p"),),
-    "FROM {Participant} p WHERE p.exercise_id = %s ORDER BY p.team_id, p.joined_at, p.id",
+    "FROM {p} p WHERE p.exercise_id = %s ORDER BY p.team_id, p.joined_at, p.id",
 )
 _TEAMS = Joined(
-    (Table(Team, "t"),), "FROM {Team} t WHERE t.exercise_id = %s ORDER BY t.position, t.id"
+    (Table(Team, "t"),), "FROM {t} t WHERE t.exercise_id = %s ORDER BY t.position, t.id"
 )
 _MOVE_STATUSES = Joined(
     (Table(Move, "m", leave_out=("answers", "submitted_answers")),),
-    "FROM {Move} m WHERE m.turn_id = %s",
+    "FROM {m} m WHERE m.turn_id = %s",
 )
 
 
 def exercise_teams(exercise: Exercise) -> list[Team]:
     """The exercise's teams in their order, as they are now (with their versions)."""
-    return [team for (team,) in _TEAMS.all([exercise.pk])]
+    teams = [team for (team,) in _TEAMS.all([exercise.pk])]
+    for team in teams:
+        team.exercise = exercise  # as exercise.teams would give them
+    return teams
 
 
 def roster(exercise: Exercise) -> list[dict]:
@@ -226,6 +225,7 @@ def roster(exercise: Exercise) -> list[dict]:
     cutoff = timezone.now() - ONLINE_WINDOW
     participants: dict[int, list[Participant]] = {}
     for (participant,) in _PARTICIPANTS.all([exercise.pk]):
+        participant.exercise = exercise
         participant.online = bool(participant.last_seen_at and participant.last_seen_at >= cutoff)
         participants.setdefault(participant.team_id, []).append(participant)
     return [
@@ -238,4 +238,7 @@ def move_statuses(turn: Turn | None) -> dict[int, Move]:
     """Each team's move in the turn, without its answers: what the status shows."""
     if turn is None:
         return {}
-    return {move.team_id: move for (move,) in _MOVE_STATUSES.all([turn.pk])}
+    moves = [move for (move,) in _MOVE_STATUSES.all([turn.pk])]
+    for move in moves:
+        move.turn = turn
+    return {move.team_id: move for move in moves}

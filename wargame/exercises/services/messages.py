@@ -10,9 +10,7 @@ from wargame.exercises.text import clean_text
 
 MESSAGE_LENGTH = 2000
 # Every message reads its exercise: SQL built once per process (core/rows.py).
-_EXERCISE = Joined(
-    (Table(Exercise, "e", leave_out=("state",)),), "FROM {Exercise} e WHERE e.id = %s"
-)
+_EXERCISE = Joined((Table(Exercise, "e", leave_out=("state",)),), "FROM {e} e WHERE e.id = %s")
 
 
 def _body(body: str) -> str:

@@ -5,7 +5,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from wargame.core.rows import Joined, Table
+from wargame.core.rows import Joined, Table, attach
 from wargame.engine import WorldState
 from wargame.exercises.answers import clean_answers
 from wargame.exercises.models import Exercise, Move, MoveRevision, Participant, Team, Turn
@@ -44,10 +44,10 @@ _OPEN_MOVE = Joined(
         Table(Participant, "u", optional=True),
         Table(Participant, "s", optional=True),
     ),
-    "FROM {Turn} t JOIN {Exercise} e ON e.id = t.exercise_id "
-    "JOIN {Move} m ON m.turn_id = t.id "
-    "LEFT JOIN {Participant} u ON u.id = m.updated_by_id "
-    "LEFT JOIN {Participant} s ON s.id = m.submitted_by_id "
+    "FROM {t} t JOIN {e} e ON e.id = t.exercise_id "
+    "JOIN {m} m ON m.turn_id = t.id "
+    "LEFT JOIN {u} u ON u.id = m.updated_by_id "
+    "LEFT JOIN {s} s ON s.id = m.submitted_by_id "
     "WHERE t.id = %s AND t.exercise_id = %s AND m.team_id = %s",
     lock=("t", "e", "m"),
 )
@@ -58,7 +58,9 @@ def _open_move(participant: Participant, turn_id: int) -> tuple[Turn, Move]:
     found = _OPEN_MOVE.one([turn_id, participant.exercise_id, participant.team_id])
     if found is None:
         raise Move.DoesNotExist(f"No move of team {participant.team_id} in turn {turn_id}.")
-    turn, turn.exercise, move, move.updated_by, move.submitted_by = found
+    turn, turn.exercise, move, updated_by, submitted_by = found
+    attach(move, "updated_by", updated_by)
+    attach(move, "submitted_by", submitted_by)
     if turn.exercise.status != Exercise.Status.RUNNING or turn.status != Turn.Status.OPEN:
         raise IllegalTransition(
             f"Turn {turn.number} is locked: moves can no longer be changed. "
