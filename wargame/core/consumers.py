@@ -1,5 +1,6 @@
 import json
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 
@@ -12,6 +13,17 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     Subclasses decide in ``connect`` which groups a connection may join; a browser cannot
     ask to join any group itself.
     """
+
+    async def dispatch(self, message: dict) -> None:
+        """Channels' own dispatch first closes stale database connections in its worker
+        thread, for every message: a trip to that one thread for each notice to each browser,
+        one after the other, when a turn is published to a class. The handlers here reach
+        the database only through ``database_sync_to_async``, which does the same around
+        its own call, so a notice goes straight to its handler."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
         """Anything but a JSON text frame is ignored: a bad frame never drops the connection."""
