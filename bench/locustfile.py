@@ -41,9 +41,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import gevent
-import websocket
 from gevent.event import AsyncResult, Event
 from locust import FastHttpUser, between, constant, events, task
+from websockets.sync.client import connect
 
 CONFIG = json.loads(Path(os.environ["BENCH_JOIN"]).read_text())
 OUT = Path(os.environ["BENCH_OUT"])
@@ -168,16 +168,18 @@ class LiveSocket:
     def _connect(self) -> bool:
         started = time.time()
         try:
-            self.ws = websocket.create_connection(
+            # As a browser opens it: its cookies, its origin, and permessage-deflate offered
+            # (Chromium always offers it; a server that takes it compresses every frame).
+            self.ws = connect(
                 self._url(),
-                cookie=_cookies(self.user.client),
+                additional_headers={"Cookie": _cookies(self.user.client)},
                 origin=self.user.host,
-                timeout=30,
-                # A browser checks a frame's UTF-8 in native code; websocket-client's check is
-                # pure Python and costs the load generator more than the server for a form.
-                skip_utf8_validation=True,
+                compression="deflate",
+                open_timeout=30,
+                ping_interval=None,  # a browser sends no protocol pings; live.js pings itself
+                max_size=None,
+                proxy=None,
             )
-            self.ws.settimeout(None)
         except Exception as exc:
             _fire(self.user.environment, "websocket connect", started, exc)
             return False
@@ -212,12 +214,8 @@ class LiveSocket:
             attempts = 0
             pinger = gevent.spawn(self._pinger)
             try:
-                while True:
-                    frame = self.ws.recv()
-                    now = time.time()
-                    if not frame:
-                        break
-                    self.on_event(json.loads(frame), now)
+                for frame in self.ws:
+                    self.on_event(json.loads(frame), time.time())
             except Exception as exc:
                 if not self.closing:
                     counters["websocket dropped"] += 1
