@@ -743,6 +743,8 @@ def main() -> None:
     # think time, turned a chat after a pause into a failed request ("HTTP 0"). 75 s is what
     # a proxy in front (nginx's default) would keep.
     serve += ["--timeout-keep-alive", "75"]
+    # As in the Procfile: frames go out as they are, as the pages' HTML does (README).
+    serve += ["--ws-per-message-deflate", "false"]
     uvicorn = [*serve, "--workers", str(args.workers)]
     ws_port = free_port() if args.websocket_workers else port
     celery = [PYTHON, "-m", "celery", "-A", "wargame"]
