@@ -16,10 +16,12 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from wargame.core.templates import compile_project_templates  # noqa: E402
 from wargame.exercises.scenarios import load_shipped_scenarios  # noqa: E402
 from wargame.routing import websocket_urlpatterns  # noqa: E402
 
 load_shipped_scenarios()
+compile_project_templates()
 
 application = ProtocolTypeRouter(
     {
