@@ -4,7 +4,7 @@ would render: a player sees the same form, whatever state it is in."""
 import pytest
 from django import forms
 
-from wargame.exercises.forms import MoveForm
+from wargame.exercises.forms import MoveForm, _move_fields
 from wargame.exercises.models import Team
 from wargame.exercises.scenarios import get_scenario
 from wargame.exercises.templatetags.move_tags import _widget, move_radio
@@ -70,3 +70,16 @@ def test_a_widget_left_to_django_is_rendered_whole():
     field = Kept()["note"]
     assert _widget(field) == str(field)
     assert 'name="initial-note"' in _widget(field)
+
+
+def test_a_form_shows_nothing_of_the_forms_built_before_it():
+    """A team's forms share the fields their process built once (forms._move_fields): a
+    locked turn or a teammate's rejected answers must not show in the next player's form."""
+    _move_fields.cache_clear()
+    scenario, team = get_scenario(SCENARIO), Team(key="japan")
+    before = "".join(_widget(f) for f in MoveForm(scenario=scenario, team=team))
+    _forms("japan")
+    after = "".join(_widget(f) for f in MoveForm(scenario=scenario, team=team))
+    assert after == before
+    assert " disabled" not in after
+    assert "aria-invalid" not in after
