@@ -178,6 +178,7 @@ class LiveSocket:
                 open_timeout=30,
                 ping_interval=None,  # a browser sends no protocol pings; live.js pings itself
                 max_size=None,
+                close_timeout=3,
                 proxy=None,
             )
         except Exception as exc:
@@ -215,13 +216,16 @@ class LiveSocket:
             pinger = gevent.spawn(self._pinger)
             try:
                 for frame in self.ws:
-                    self.on_event(json.loads(frame), time.time())
+                    now = time.time()
+                    self.on_event(json.loads(frame), now)
             except Exception as exc:
                 if not self.closing:
                     counters["websocket dropped"] += 1
                     _fire(self.user.environment, "websocket dropped", time.time(), exc)
             finally:
                 pinger.kill(block=False)
+                with contextlib.suppress(Exception):
+                    self.ws.close()  # a frame it could not read leaves it open otherwise
                 if self.player_id is not None:
                     connected[self.exercise].discard(self.player_id)
                 self.up.clear()

@@ -37,10 +37,12 @@ def test_a_template_that_does_not_compile_is_logged_and_the_others_still_are(
     fresh_engine, tmp_path, caplog
 ):
     (tmp_path / "broken.html").write_text("{% if %}")
+    (tmp_path / "latin1.html").write_bytes("<p>Café</p>".encode("latin-1"))
     (tmp_path / "fine.html").write_text("<p>{{ name }}</p>")
     fresh_engine.TEMPLATES = [{**fresh_engine.TEMPLATES[0], "DIRS": [tmp_path]}]
     with caplog.at_level(logging.ERROR, logger="wargame.core.templates"):
         compile_project_templates()
     assert "'broken.html' does not compile" in caplog.text
+    assert "'latin1.html' does not compile" in caplog.text
     assert "fine.html" in _compiled()
     assert render_to_string("fine.html", {"name": "Bea"}) == "<p>Bea</p>"

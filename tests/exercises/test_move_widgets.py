@@ -83,3 +83,13 @@ def test_a_form_shows_nothing_of_the_forms_built_before_it():
     assert after == before
     assert " disabled" not in after
     assert "aria-invalid" not in after
+
+
+def test_a_locked_turn_locks_the_forms_revision_too():
+    """The revision is this form's own field: a locked form's is disabled like the shared
+    ones, so a post against a locked turn reads the saved revision, not the one sent."""
+    scenario, team = get_scenario(SCENARIO), Team(key="japan")
+    locked = MoveForm(scenario=scenario, team=team, disabled=True)
+    assert all(field.disabled for field in locked.fields.values())
+    assert " disabled" in str(locked["revision"])
+    assert " disabled" not in str(MoveForm(scenario=scenario, team=team)["revision"])

@@ -17,9 +17,9 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     async def dispatch(self, message: dict) -> None:
         """Channels' own dispatch first closes stale database connections in its worker
         thread, for every message: a trip to that one thread for each notice to each browser,
-        one after the other, when a turn is published to a class. The handlers here reach
-        the database only through ``database_sync_to_async``, which does the same around
-        its own call, so a notice goes straight to its handler."""
+        one after the other, when a turn is published to a class. Here a message goes
+        straight to its handler: a subclass reaches the database only through
+        ``database_sync_to_async``, which closes them around its own call."""
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")

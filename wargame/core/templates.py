@@ -4,7 +4,7 @@ import logging
 from pathlib import Path
 
 from django.conf import settings
-from django.template import TemplateSyntaxError, engines
+from django.template import engines
 
 logger = logging.getLogger(__name__)
 
@@ -22,5 +22,5 @@ def compile_project_templates() -> None:
             name = path.relative_to(root).as_posix()
             try:
                 engine.get_template(name)
-            except TemplateSyntaxError:
+            except Exception:  # a page that cannot render must not stop the others
                 logger.exception("The template %r does not compile", name)

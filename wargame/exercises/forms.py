@@ -86,6 +86,7 @@ class MoveForm(forms.Form):
         self.action_ids = list(scenario.team(team.key).actions)
         self.others = [t for t in scenario.teams if t.id != team.key]
         self.fields.update(_move_fields(_Same(scenario), team.key, disabled))
+        self.fields["revision"].disabled = disabled  # this form's own copy
 
     def action_sections(self) -> list[tuple[str, list[dict]]]:
         """The actions by category, each with its target and intensity fields if it has them."""
@@ -163,10 +164,10 @@ class _Same:
 
 @lru_cache(maxsize=64)
 def _move_fields(same: _Same, team_key: str, disabled: bool) -> dict[str, forms.Field]:
-    """A team's questionnaire fields, built once per process and shared by its forms: a
-    save builds the form twice (the answers sent, then the move saved), and building these
-    fields was 0.37 ms each time. Nothing changes a field once it is built; a form that
-    must would copy it first."""
+    """A team's questionnaire fields, built once per process for each scenario, team and
+    state (open or locked) and shared by the forms: a save builds the form twice (the
+    answers sent, then the move saved), and building these fields was 0.37 ms each time.
+    Nothing changes a field once it is built; a form that must would copy it first."""
     scenario = same.scenario
     fields: dict[str, forms.Field] = {}
     for action_id in scenario.team(team_key).actions:
