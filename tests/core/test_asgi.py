@@ -3,7 +3,6 @@
 import asyncio
 
 import pytest
-from asgiref.sync import iscoroutinefunction
 from channels.testing import HttpCommunicator
 from django.core.handlers.asgi import ASGIHandler
 
@@ -30,13 +29,6 @@ async def test_requests_arriving_together_run_one_after_another_on_one_thread():
     threads, overlapped = zip(*(response["body"].split() for response in responses), strict=True)
     assert len(set(threads)) == 1
     assert set(overlapped) == {b"1"}
-
-
-def test_the_middleware_and_the_view_run_in_one_trip_to_the_thread():
-    """Built for the event loop, a chain of sync middleware went back to the loop for the
-    view and to the thread again to run it: two more hand-offs on every request."""
-    assert iscoroutinefunction(ASGIHandler()._middleware_chain)
-    assert not iscoroutinefunction(OneThreadASGIHandler()._middleware_chain)
 
 
 @pytest.mark.parametrize(("eager", "handler"), [(False, OneThreadASGIHandler), (True, ASGIHandler)])

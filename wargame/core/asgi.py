@@ -3,10 +3,9 @@
 from typing import Any
 
 import django
-from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from asgiref.sync import ThreadSensitiveContext
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
-from django.http import HttpRequest, HttpResponseBase
 
 HEALTH_PATH = "/healthz"
 
@@ -22,17 +21,6 @@ class OneThreadASGIHandler(ASGIHandler):
     one waits for the database another has the core. The health check keeps a thread of its
     own, so that a load balancer's probe does not wait behind a class's saves.
     """
-
-    def load_middleware(self, is_async: bool = False) -> None:
-        """The middleware and the view in sync mode, as a WSGI server runs them. Django's
-        ASGI handler builds the chain for its event loop: behind our middleware, all sync,
-        each request then went from the thread back to the loop for the URL's view and
-        from the loop to the thread again to run it (bench/README.md)."""
-        super().load_middleware(is_async=False)
-
-    async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
-        """The whole chain in one trip to the thread."""
-        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
 
     async def __call__(self, scope: dict[str, Any], receive, send) -> None:
         if scope["type"] != "http":
