@@ -27,7 +27,7 @@ class WargameCelery(Celery):
     Celery keeps a backend per thread, and under Django's ASGI handler (embedded mode)
     every request runs in a thread of its own: each request that queued a task (a
     decision-support estimate, an adjudication) looked the class up again, reading every
-    installed package's entry points, about 3 ms (bench/README.md).
+    installed package's entry points, about 3 ms (bench/HISTORY.md).
     """
 
     @cached_property

@@ -107,7 +107,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
         # Parameters bound by the server, so that a statement a connection has run five
         # times is prepared: PostgreSQL parses and plans the players' viewer query and the
-        # like once per connection instead of on every request (bench/README.md, 2026-12-04).
+        # like once per connection instead of on every request (bench/HISTORY.md, 2026-12-04).
         options.update({"server_side_binding": True, "prepare_threshold": 5})
     if env.bool("DATABASE_POOL", default=True):
         # A request gives its connection back when it ends (CONN_MAX_AGE must stay 0): the

@@ -105,7 +105,7 @@ def test_pages_cost_the_same_at_turn_one_and_turn_eight(game, client):
 def test_postgresql_plans_a_players_viewer_query_once_per_connection(postgres, game, client):
     """Every request of a player starts with the same query (access.py); from its sixth run
     on a connection it is a prepared statement, which PostgreSQL does not parse and plan
-    again. Half its cost on the server under a class's load (bench/README.md)."""
+    again. Half its cost on the server under a class's load (bench/HISTORY.md)."""
     team_page = f"/play/{game['exercise'].pk}/"
     for _ in range(6):
         assert client.get(team_page).status_code == 200

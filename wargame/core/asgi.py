@@ -14,7 +14,7 @@ class OneThreadASGIHandler(ASGIHandler):
     """Django's handler gives each request a thread of its own (asgiref's
     ``ThreadSensitiveContext``). Under a class's load a process then runs a dozen requests'
     Python at once; they take turns on the interpreter lock, and each of a request's
-    database and Redis round trips waits for the lock again (bench/README.md, "night").
+    database and Redis round trips waits for the lock again (bench/HISTORY.md, "night").
 
     Here a process's requests run one after another on asgiref's one shared thread, as
     under a WSGI server: serve with several processes (``uvicorn --workers``), so that while

@@ -22,7 +22,7 @@ class SharedRedisCacheClient(RedisCacheClient):
     Django keeps a cache object per context, and under ASGI every request runs in a new
     one: each request built its own connection pool, opened a new connection to Redis and
     closed it again, which was most of a cached team page's cost under load
-    (bench/README.md). Pools and clients are thread-safe; a pool notices a fork by itself.
+    (bench/HISTORY.md). Pools and clients are thread-safe; a pool notices a fork by itself.
     """
 
     def _get_connection_pool(self, write):

@@ -2,7 +2,7 @@
 
 Linux shares the CPU first equally between *autogroups* (one per session), then by
 scheduling policy and nice inside each; a process manager that gives every process a
-session of its own (`honcho start`) therefore made SCHED_IDLE alone useless (bench/README.md,
+session of its own (`honcho start`) therefore made SCHED_IDLE alone useless (bench/HISTORY.md,
 2026-12-03, afternoon).
 """
 

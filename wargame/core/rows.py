@@ -1,7 +1,7 @@
 """Hot reads in SQL built once per process from the models, returning model instances.
 
 The ORM compiles a query's SQL again on every call: for the few statements that every save,
-message or poll runs, that was most of their CPU (bench/README.md, "What the profiles
+message or poll runs, that was most of their CPU (bench/HISTORY.md, "What the profiles
 showed", 2026-12-05: a locking read of a turn 0.75 ms through the ORM, 0.12 ms here). A
 ``Joined`` is one SELECT over several models; its columns come from the models' fields, its
 rows are converted as the ORM converts them (the database backend's converters, then the

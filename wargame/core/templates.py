@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 def compile_project_templates() -> None:
     """Django compiles a template the first time a process renders it: after a restart, the
     first student each web process served waited for its page's templates to compile (a
-    team page 136 ms of CPU instead of 62, bench/README.md). Compiled here instead, as the
+    team page 136 ms of CPU instead of 62, bench/HISTORY.md). Compiled here instead, as the
     process starts, into the cached loader that every render reads from. A template that
     does not compile is logged and refused where it is used, as before."""
     engine = engines["django"]

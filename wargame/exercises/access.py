@@ -56,7 +56,7 @@ class BrowserRoles:
 
     Kept in a signed cookie of its own, not in the session: a player's browser then has no
     session, and each of its requests starts without a round trip to the session store
-    (the team page's throughput under load rose by an eighth, bench/README.md). Its holder
+    (the team page's throughput under load rose by an eighth, bench/HISTORY.md). Its holder
     can read the cookie but not alter it, and it gives nothing that the player's personal
     rejoin link does not. Facilitators' logins stay in the session, which logging out ends
     on the server.

@@ -2,7 +2,7 @@
 
 Every teammate re-fetches the same move form after each save, and every player in the
 exercise the same history after each publication; rendering them again for each was most of
-the team page's time under load (bench/README.md). A part is keyed by the versions that
+the team page's time under load (bench/HISTORY.md). A part is keyed by the versions that
 notify.py moves in the same transaction as every change its readers are told about, so a
 cached part is never older than what the database says.
 

@@ -6,7 +6,7 @@ commands call those services.
 Default orderings name a relation's column (``exercise_id``), not the relation: ordering by
 a relation orders by the related model's own ordering, which joined the exercise's table into
 every query of teams, turns and moves and made compiling them the costliest part of a save
-(bench/README.md). Teams are created in their order of play, so their ids follow it.
+(bench/HISTORY.md). Teams are created in their order of play, so their ids follow it.
 """
 
 import secrets

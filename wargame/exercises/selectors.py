@@ -164,7 +164,7 @@ _VISIBLE = (
 def _last_messages(*, exercise: int, team: int | None = None) -> list[MessageLine]:
     """The last MESSAGE_LIMIT messages of the exercise, all of them (``team`` None) or
     those a team may read, in SQL built once per process: a list is read again after
-    every message, and the ORM's compiling was two thirds of that (bench/README.md)."""
+    every message, and the ORM's compiling was two thirds of that (bench/HISTORY.md)."""
     sql, created = _messages_sql(connection.vendor, everything=team is None)
     params = [exercise]
     if team is not None:

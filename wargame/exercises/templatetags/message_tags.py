@@ -1,6 +1,6 @@
 """The lines of a message list, written in Python: every message sent renders its readers'
 lists again (sixty lines each), and the template language's loop was the larger part of
-that (bench/README.md)."""
+that (bench/HISTORY.md)."""
 
 from django import template
 from django.template.defaultfilters import linebreaksbr

@@ -2,7 +2,7 @@
 
 Written in Python rather than included as a template per field: every save renders the
 form again (some thirty fields), and an include per field was a third of that
-(bench/README.md). The widgets too: the markup of Django's Jinja2 widget templates
+(bench/HISTORY.md). The widgets too: the markup of Django's Jinja2 widget templates
 (``FormRenderer``), written here, for less than half the CPU per widget; any widget not written
 here is rendered by Django.
 """
