@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tests.exercises.factories import (
@@ -18,6 +19,7 @@ from tests.exercises.factories import (
     make_exercise,
     play_turn,
     save_draft,
+    sign_in,
     start,
 )
 from wargame.exercises.services.messages import message_broadcast, message_send
@@ -114,3 +116,17 @@ def test_postgresql_plans_a_players_viewer_query_once_per_connection(postgres, g
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [statement for (statement,) in cursor.fetchall()]
     assert any('FROM "exercises_participant" p JOIN' in s for s in prepared), prepared
+
+
+def test_a_teams_players_arriving_together_read_the_questionnaires_once(game):
+    """A class arrives at once, and each player's first team page is rendered for that
+    player: it read the questionnaires' windows and answers again, a fifth of its CPU."""
+    pk = game["exercise"].pk
+    bob = sign_in(Client(), player=game["bob"])
+    dana = sign_in(Client(), player=join(game["exercise"], "japan", "Dana"))
+
+    bobs = _queries(bob, f"/play/{pk}/")
+    danas = _queries(dana, f"/play/{pk}/")
+
+    assert len([q for q in bobs if "questionnaires_" in q]) == 2, bobs
+    assert not [q for q in danas if "questionnaires_" in q], danas

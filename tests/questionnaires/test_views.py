@@ -133,3 +133,19 @@ def test_a_participant_cannot_reach_another_exercise(exercise):
         client.get(reverse("questionnaires:answer", args=[exercise.pk, "during"])).status_code
         == 404
     )
+
+
+def test_teammates_who_arrived_together_each_see_their_own_cards(exercise):
+    aiko_client, aiko = player_client(exercise, "japan", "Aiko")
+    kenji_client, _ = player_client(exercise, "japan", "Kenji")
+    team_page = reverse("exercises:team", args=[exercise.pk])
+    assert "Answer now" in aiko_client.get(team_page).text
+    assert "Answer now" in kenji_client.get(team_page).text
+
+    questionnaire_answer(participant=aiko, phase="pre", answers=VALID)
+
+    assert "Change my answers" in aiko_client.get(team_page).text
+    assert "Answer now" in kenji_client.get(team_page).text
+    cards = reverse("questionnaires:cards", args=[exercise.pk])
+    assert "Answer now" in kenji_client.get(cards).text
+    assert "Change my answers" in aiko_client.get(cards).text

@@ -1,7 +1,7 @@
 """Reads for the questionnaire pages, the control room and the report."""
 
 import statistics
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,7 +9,7 @@ from django.core.cache import cache
 
 from wargame.engine.scenario import QuestionItem
 from wargame.exercises.fragments import FRAGMENT_SECONDS, team_version
-from wargame.exercises.models import Exercise, Participant
+from wargame.exercises.models import Exercise, Participant, Team
 from wargame.exercises.scenarios import get_scenario
 from wargame.questionnaires.models import Phase, QuestionnaireResponse, QuestionnaireWindow
 
@@ -65,27 +65,34 @@ def own_response(participant: Participant, phase: str) -> QuestionnaireResponse 
 
 
 def participant_cards(participant: Participant) -> list[dict[str, Any]]:
-    """What the team page says about each questionnaire for this participant.
+    """What the team page says about each questionnaire for this participant."""
+    exercise_windows, answered_by = _team_questionnaires(participant.exercise, participant.team)
+    answered = answered_by.get(participant.pk, frozenset())
+    return [
+        {"window": w, "answered": w.phase in answered}
+        for w in exercise_windows
+        if w.items and (w.is_open or w.phase in answered)
+    ]
 
-    Cached per team version: opening or closing a window moves the exercise's, and the
-    participant's own answers move the team's (services.questionnaire_answer).
-    """
-    key = f"questionnaire-cards:{team_version(participant.exercise, participant.team)}"
-    key += f":{participant.pk}"
-    cards = cache.get(key)
-    if cards is None:
-        answered = set(
-            QuestionnaireResponse.objects.filter(participant=participant).values_list(
-                "phase", flat=True
-            )
-        )
-        cards = [
-            {"window": w, "answered": w.phase in answered}
-            for w in windows(participant.exercise)
-            if w.items and (w.is_open or w.phase in answered)
-        ]
-        cache.set(key, cards, FRAGMENT_SECONDS)
-    return cards
+
+def _team_questionnaires(
+    exercise: Exercise, team: Team
+) -> tuple[list[Window], dict[int, frozenset[str]]]:
+    """The exercise's windows and which of the team's players answered which, read once for
+    the team's version: its players arrive together, and each one's first team page read
+    both again (a third of that page's CPU). Opening or closing a window moves the
+    exercise's version, a player's answers the team's (services.questionnaire_answer)."""
+    key = f"questionnaire-cards:{team_version(exercise, team)}"
+    found = cache.get(key)
+    if found is None:
+        answered: dict[int, set[str]] = defaultdict(set)
+        for participant_id, phase in QuestionnaireResponse.objects.filter(
+            exercise=exercise, participant__team=team
+        ).values_list("participant_id", "phase"):
+            answered[participant_id].add(phase)
+        found = (windows(exercise), {pk: frozenset(p) for pk, p in answered.items()})
+        cache.set(key, found, FRAGMENT_SECONDS)
+    return found
 
 
 def response_rates(exercise: Exercise) -> list[dict[str, Any]]:
