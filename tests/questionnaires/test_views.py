@@ -11,7 +11,7 @@ from tests.decision.helpers import facilitator, facilitator_client, player_clien
 from tests.exercises.factories import sign_in
 from wargame.exercises.services.exercises import exercise_create
 from wargame.questionnaires.models import QuestionnaireResponse
-from wargame.questionnaires.services import questionnaire_answer
+from wargame.questionnaires.services import questionnaire_answer, questionnaire_window_set
 
 from .test_validation import VALID
 
@@ -139,13 +139,23 @@ def test_teammates_who_arrived_together_each_see_their_own_cards(exercise):
     aiko_client, aiko = player_client(exercise, "japan", "Aiko")
     kenji_client, _ = player_client(exercise, "japan", "Kenji")
     team_page = reverse("exercises:team", args=[exercise.pk])
+    cards = reverse("questionnaires:cards", args=[exercise.pk])
     assert "Answer now" in aiko_client.get(team_page).text
     assert "Answer now" in kenji_client.get(team_page).text
 
     questionnaire_answer(participant=aiko, phase="pre", answers=VALID)
+    mei_client, _ = player_client(exercise, "japan", "Mei")  # arrives late
 
     assert "Change my answers" in aiko_client.get(team_page).text
-    assert "Answer now" in kenji_client.get(team_page).text
-    cards = reverse("questionnaires:cards", args=[exercise.pk])
-    assert "Answer now" in kenji_client.get(cards).text
     assert "Change my answers" in aiko_client.get(cards).text
+    for latecomer in (kenji_client, mei_client):
+        assert "Answer now" in latecomer.get(team_page).text
+        assert "Answer now" in latecomer.get(cards).text
+
+    questionnaire_window_set(
+        exercise_id=exercise.pk, user=exercise.facilitator, phase="pre", is_open=False
+    )
+
+    assert "See my answers" in aiko_client.get(cards).text
+    assert "Pre-exercise questionnaire" not in kenji_client.get(cards).text
+    assert "Pre-exercise questionnaire" not in mei_client.get(team_page).text

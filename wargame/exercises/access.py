@@ -145,6 +145,7 @@ def viewer_for(user, roles: BrowserRoles, exercise: Exercise) -> Viewer | None:
             .first()
         )
         if participant:
+            participant.exercise = exercise
             return Viewer(exercise, Role.PLAYER, participant)
     if exercise.pk in roles.observing:
         return Viewer(exercise, Role.OBSERVER)

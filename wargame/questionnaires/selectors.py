@@ -80,14 +80,14 @@ def _team_questionnaires(
 ) -> tuple[list[Window], dict[int, frozenset[str]]]:
     """The exercise's windows and which of the team's players answered which, read once for
     the team's version: its players arrive together, and each one's first team page read
-    both again (a third of that page's CPU). Opening or closing a window moves the
-    exercise's version, a player's answers the team's (services.questionnaire_answer)."""
+    both again (a fifth of that page's CPU, bench/HISTORY.md). Opening or closing a window
+    moves the exercise's version, a player's answers the team's (questionnaire_answer)."""
     key = f"questionnaire-cards:{team_version(exercise, team)}"
     found = cache.get(key)
     if found is None:
         answered: dict[int, set[str]] = defaultdict(set)
         for participant_id, phase in QuestionnaireResponse.objects.filter(
-            exercise=exercise, participant__team=team
+            participant__team=team
         ).values_list("participant_id", "phase"):
             answered[participant_id].add(phase)
         found = (windows(exercise), {pk: frozenset(p) for pk, p in answered.items()})
