@@ -164,7 +164,7 @@ class _Same:
 
 @lru_cache(maxsize=64)
 def _move_fields(same: _Same, team_key: str, disabled: bool) -> dict[str, forms.Field]:
-    """A team's questionnaire fields, built once per process for each scenario, team and
+    """A team's move fields, built once per process for each scenario, team and
     state (open or locked) and shared by the forms: a save builds the form twice (the
     answers sent, then the move saved), and building these fields was 0.37 ms each time.
     Nothing changes a field once it is built; a form that must would copy it first."""
